@@ -1,0 +1,72 @@
+# Demystifying Python Coroutines: one entry point for students, instructors and CI.
+# Every target runs inside .venv, created on first use from pyproject.toml.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NBGRADER := $(BIN)/nbgrader
+
+# Assignments are the folders of source/ (e.g. 01-crawler).
+ASSIGNMENTS := $(notdir $(patsubst %/,%,$(wildcard source/*/)))
+FIRST_LECTURE := notebooks/01-crawler.ipynb
+
+.PHONY: help install lab test test-fast release autograde feedback grades benchmark clean
+
+help:
+	@echo "make lab        install (once) and open the course in JupyterLab"
+	@echo "make test       install (once) and run the whole test suite"
+	@echo "make release    regenerate the student versions in release/"
+	@echo "make autograde  grade every submission in submitted/<student>/<assignment>/"
+	@echo "make feedback   write HTML feedback into feedback/"
+	@echo "make grades     export every student's scores to grades.csv"
+	@echo "make benchmark  print the autograding figures (seconds, ratios)"
+
+install: $(STAMP)
+
+# Re-runs only when pyproject.toml changes (or .venv is gone).
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed, found " + sys.version.split()[0] + ": run make PYTHON=python3.12 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
+	touch $@
+
+# Students work on copies in my-work/ so that `make release` never touches their answers.
+lab: install
+	@mkdir -p my-work
+	@for a in $(ASSIGNMENTS); do \
+	  if [ ! -e my-work/$$a ]; then cp -r release/$$a my-work/$$a && echo "copied release/$$a to my-work/$$a"; fi; \
+	done
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(FIRST_LECTURE)
+
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
+# Generates release/ and records every assignment in gradebook.db.
+release: install
+	@for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment "$$a" --force || exit 1; done
+
+gradebook.db: $(STAMP) $(wildcard source/*/*.ipynb)
+	$(MAKE) release
+
+# One student's broken notebook is logged and skipped; the others are still graded.
+autograde: gradebook.db
+	@status=0; for a in $(ASSIGNMENTS); do $(NBGRADER) autograde "$$a" --force || status=1; done; \
+	if [ $$status -ne 0 ]; then echo "autograde: some submissions failed, see the log above (the others were graded)"; fi; \
+	exit $$status
+
+feedback: gradebook.db
+	@for a in $(ASSIGNMENTS); do $(NBGRADER) generate_feedback "$$a" --force || exit 1; done
+
+grades: gradebook.db
+	$(NBGRADER) export --to grades.csv
+	@echo "wrote grades.csv"
+
+benchmark: install
+	$(BIN)/python benchmarks/autograde.py
+
+clean:
+	rm -rf .pytest_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""Support package for the course Demystifying Python Coroutines."""

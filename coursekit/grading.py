@@ -1,0 +1,361 @@
+"""Run a student's coroutine function in virtual time and check what it did.
+
+The notebook kernel already runs an event loop in its main thread, so the code
+under test gets a fresh looptime event loop in a worker thread.  Sleeps cost
+no real time there and the loop clock reads exact values (``gather`` of sleeps
+3, 1, 4, 2 takes exactly 4.0 s of loop time, in about a millisecond), whatever
+the load on the machine.
+
+Everything that could otherwise leak to stderr (warnings, "Task exception was
+never retrieved", a blocking ``time.sleep``) is collected and turned into an
+``AssertionError`` whose message says what went wrong: in an nbgrader test cell
+any stderr output would zero the cell without telling the student why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import gc
+import inspect
+import io
+import os
+import random
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import looptime
+
+__all__ = [
+    "Run",
+    "run_async",
+    "autograding",
+    "expect",
+    "expect_lines",
+    "expect_loop_time",
+    "random_delays",
+]
+
+_real_sleep = time.sleep
+
+
+class _Stop(BaseException):
+    """Raised inside a runaway worker thread to make it give up."""
+
+
+@dataclass
+class Run:
+    """What one call of the code under test did."""
+
+    name: str
+    result: Any = None
+    loop_time: float = 0.0  # seconds on the virtual clock
+    real_time: float = 0.0  # seconds on the wall clock
+    lines: list[str] = field(default_factory=list)  # what it printed
+    leftover_tasks: list[str] = field(default_factory=list)  # tasks still pending at return
+
+    def __repr__(self) -> str:
+        printed = "\n".join(f"    {line}" for line in self.lines) or "    (nothing)"
+        return (
+            f"{self.name} returned {self.result!r}\n"
+            f"  loop time: {self.loop_time:g} s (real time {self.real_time:.3f} s)\n"
+            f"  printed:\n{printed}"
+        )
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython display
+        p.text(repr(self))
+
+
+@dataclass
+class _Outcome:
+    """Filled by the worker thread."""
+
+    result: Any = None
+    error: BaseException | None = None
+    loop_time: float = 0.0
+    leftover: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # warnings, loop errors
+    blocking: list[str] = field(default_factory=list)  # blocking calls seen
+    hit_time_limit: bool = False
+    finished: bool = False
+
+
+def autograding() -> bool:
+    """True while ``nbgrader autograde`` runs the notebook.
+
+    Demonstrations that spend real seconds check this and skip themselves, so
+    that grading a submission does not pay for them.
+    """
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
+
+
+def run_async(
+    func: Callable[..., Any],
+    /,
+    *args: Any,
+    max_loop_time: float | None = 600.0,
+    idle_timeout: float = 0.5,
+    real_timeout: float = 1.0,
+    **kwargs: Any,
+) -> Run:
+    """Await ``func(*args, **kwargs)`` on a fresh virtual-time loop and report.
+
+    Fails with an ``AssertionError`` that names the likely cause when the code
+    under test blocks the loop with ``time.sleep``, waits for ever (given up
+    when the loop clock reaches ``max_loop_time``, which a deadlock reaches at
+    once), never yields (given up after ``real_timeout`` real seconds), or
+    leaves warnings behind.  An exception raised by the code under test
+    propagates unchanged.
+
+    Code that waits on real sockets needs ``max_loop_time=None``: with a timer
+    pending, looptime would jump the clock to it while a reply is on its way.
+    ``idle_timeout`` (real seconds) then bounds a loop with nothing to do.
+    """
+    name = getattr(func, "__name__", repr(func))
+    outcome = _Outcome()
+    out = io.StringIO()
+    worker = threading.Thread(
+        target=_work,
+        args=(outcome, func, args, kwargs, max_loop_time, idle_timeout),
+        name=f"coursekit-{name}",
+        daemon=True,
+    )
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(out), _forbid_blocking_sleep(func, outcome):
+        worker.start()
+        worker.join(real_timeout)
+        stuck = worker.is_alive()
+        if stuck:
+            _stop_thread(worker)
+    real_time = time.perf_counter() - started
+    run = Run(
+        name=name,
+        result=outcome.result,
+        loop_time=outcome.loop_time,
+        real_time=real_time,
+        lines=out.getvalue().splitlines(),
+        leftover_tasks=outcome.leftover,
+    )
+
+    said = _tail(run.lines)
+    if outcome.blocking:
+        raise AssertionError(_blocking_message(outcome.blocking[0]) + said)
+    if stuck:
+        raise AssertionError(
+            f"{name} was still running after {real_timeout:g} s of real time and was "
+            f"stopped. Is there a loop that never awaits anything (while True: ...)?{said}"
+        )
+    if outcome.hit_time_limit:
+        raise AssertionError(
+            f"{name} was still waiting after {max_loop_time:g} s of loop time. "
+            f"Is it sleeping far too long, or awaiting something that nobody ever finishes (a deadlock)?{said}"
+        )
+    if isinstance(outcome.error, looptime.IdleTimeoutError):
+        raise AssertionError(
+            f"{name} waited for ever: the event loop had nothing left to run and "
+            f"nothing to wait for. Is it awaiting a future, queue or event that nobody "
+            f"completes (a deadlock)?{said}"
+        )
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.problems:
+        raise AssertionError(
+            f"{name} left warnings behind: " + "; ".join(outcome.problems) + said
+        )
+    return run
+
+
+def _work(
+    outcome: _Outcome,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    max_loop_time: float | None,
+    idle_timeout: float,
+) -> None:
+    """Body of the worker thread: own loop, own warning filters."""
+    loop = looptime.new_event_loop(start=0, idle_timeout=idle_timeout)
+    loop.set_exception_handler(lambda _loop, ctx: outcome.problems.append(_describe(ctx)))
+    asyncio.set_event_loop(loop)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            main = loop.create_task(_call(func, args, kwargs))
+
+            def give_up() -> None:
+                # With this timer pending, a deadlock also jumps the clock
+                # straight here instead of idling: it fails at once.
+                outcome.hit_time_limit = True
+                main.cancel()
+
+            if max_loop_time is not None:
+                loop.call_at(max_loop_time, give_up)
+            try:
+                outcome.result = loop.run_until_complete(main)
+            except _Stop:
+                return
+            except BaseException as error:  # reported in the main thread
+                outcome.error = error
+            outcome.loop_time = loop.time()
+            _cancel_leftovers(loop, outcome)
+            gc.collect()  # "coroutine ... was never awaited" shows up on collection
+        outcome.problems.extend(_describe_warning(w) for w in caught)
+    except _Stop:
+        return
+    finally:
+        asyncio.set_event_loop(None)
+        with contextlib.suppress(Exception):
+            loop.close()
+        outcome.finished = True
+
+
+async def _call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    awaitable = func(*args, **kwargs)
+    if not inspect.isawaitable(awaitable):
+        raise AssertionError(
+            f"{getattr(func, '__name__', func)}(...) returned {type(awaitable).__name__}, "
+            f"not a coroutine: define it with `async def`."
+        )
+    return await awaitable
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop, outcome: _Outcome) -> None:
+    """Record tasks still pending when the code returned, then end them quietly."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    outcome.leftover = [_task_name(t) for t in pending]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+
+
+def _task_name(task: asyncio.Task[Any]) -> str:
+    coro = task.get_coro()
+    return getattr(coro, "__name__", None) or task.get_name()
+
+
+@contextlib.contextmanager
+def _forbid_blocking_sleep(func: Callable[..., Any], outcome: _Outcome):
+    """Make ``time.sleep`` fail inside the worker thread (only there).
+
+    Covers ``import time; time.sleep(...)`` and ``from time import sleep`` in the
+    namespace of the code under test (the notebook's globals).
+    """
+    original = time.sleep
+
+    def guarded_sleep(seconds: float) -> None:
+        if threading.current_thread().name.startswith("coursekit-"):
+            outcome.blocking.append(repr(seconds))
+            raise AssertionError(_blocking_message(repr(seconds)))
+        original(seconds)
+
+    namespaces = [vars(time)]
+    for ns in (getattr(func, "__globals__", None), vars(sys.modules["__main__"])):
+        if ns is not None and all(ns is not seen for seen in namespaces):
+            namespaces.append(ns)
+    patched = [(ns, key) for ns in namespaces for key, value in list(ns.items()) if value is original]
+    for ns, key in patched:
+        ns[key] = guarded_sleep
+    try:
+        yield
+    finally:
+        for ns, key in patched:
+            ns[key] = original
+
+
+def _blocking_message(seconds: object) -> str:
+    return (
+        f"blocking call time.sleep({seconds}) inside async code: use await asyncio.sleep({seconds}). "
+        f"time.sleep stops the whole event loop, so nothing else runs meanwhile."
+    )
+
+
+def _stop_thread(thread: threading.Thread) -> None:
+    """Raise _Stop inside a thread that ignores its time limit, and wait for it."""
+    for _ in range(5):
+        if thread.ident is None or not thread.is_alive():
+            return
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stop))
+        thread.join(0.2)
+
+
+def _describe(context: dict[str, Any]) -> str:
+    message = context.get("message", "error in the event loop")
+    error = context.get("exception")
+    return f"{message} ({type(error).__name__}: {error})" if error else message
+
+
+def _describe_warning(w: warnings.WarningMessage) -> str:
+    text = f"{w.category.__name__}: {w.message}"
+    if "was never awaited" in str(w.message):
+        text += " (a coroutine was created but never awaited: a missing `await`, or a missing asyncio.create_task?)"
+    return text
+
+
+def _tail(lines: list[str], count: int = 8) -> str:
+    if not lines:
+        return ""
+    shown = lines[-count:]
+    more = f"    ... ({len(lines) - count} earlier lines)\n" if len(lines) > count else ""
+    return "\nIt printed:\n" + more + "\n".join(f"    {line}" for line in shown)
+
+
+# -- assertions whose messages say expected, got, and the likely cause ---------
+
+
+def expect(actual: Any, expected: Any, what: str, hint: str = "") -> None:
+    """Assert ``actual == expected``; the message names ``what`` was checked."""
+    if actual != expected:
+        raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}." + (f" {hint}" if hint else ""))
+
+
+def expect_loop_time(run: Run, expected: float, hint: str = "") -> None:
+    """Assert the exact loop time a run took."""
+    if run.loop_time != expected:
+        raise AssertionError(
+            f"{run.name} took {run.loop_time:g} s of loop time instead of {expected:g} s"
+            + (f": {hint}" if hint else ".")
+        )
+
+
+def expect_lines(run: Run, expected: list[str], hint: str = "") -> None:
+    """Assert what a run printed, line by line, naming the first difference."""
+    if run.lines == expected:
+        return
+    for number, (got, want) in enumerate(zip(run.lines, expected), start=1):
+        if got != want:
+            where = f"line {number} is {got!r}, expected {want!r}"
+            break
+    else:
+        shorter, longer = sorted((run.lines, expected), key=len)
+        missing = "missing" if shorter is run.lines else "extra"
+        where = f"{missing} line {len(shorter) + 1}: {longer[len(shorter)]!r}"
+    raise AssertionError(
+        f"{run.name} printed {len(run.lines)} lines, expected {len(expected)}; {where}."
+        + (f" {hint}" if hint else "")
+        + "\nExpected:\n"
+        + "\n".join(f"    {line}" for line in expected)
+        + "\nGot:\n"
+        + ("\n".join(f"    {line}" for line in run.lines) or "    (nothing)")
+    )
+
+
+def random_delays(count: int, *, low: int = 1, high: int = 9, rng: random.Random | None = None) -> list[int]:
+    """Distinct whole-second delays in an order that is not sorted.
+
+    Distinct, so finishing order is well defined; unsorted, so an answer in
+    finishing order cannot pass for one in input order.
+    """
+    if count > high - low + 1:
+        raise ValueError(f"cannot pick {count} distinct delays from {low}..{high}")
+    rng = rng or random.Random()
+    while True:
+        delays = rng.sample(range(low, high + 1), count)
+        if count < 2 or delays != sorted(delays):
+            return delays

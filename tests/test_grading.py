@@ -1,0 +1,255 @@
+"""The grading toolkit on its own, without a notebook."""
+
+import asyncio
+import random
+import time
+import warnings
+from time import sleep
+
+import pytest
+
+from coursekit.grading import Run, expect, expect_lines, expect_loop_time, random_delays, run_async
+
+
+async def crawl_page(url: str) -> str:
+    print(f"crawling {url}")
+    await asyncio.sleep(int(url.split("_")[-1]))
+    print(f"OK {url}")
+    return f"OK {url}"
+
+
+async def crawl_gather(urls):
+    return await asyncio.gather(*(crawl_page(u) for u in urls))
+
+
+async def crawl_one_by_one(urls):
+    return [await crawl_page(u) for u in urls]
+
+
+URLS = ["url_3", "url_1", "url_4", "url_2"]
+
+
+def test_concurrent_run_reads_exact_loop_time_quickly():
+    run = run_async(crawl_gather, URLS)
+    assert run.result == ["OK url_3", "OK url_1", "OK url_4", "OK url_2"]
+    assert run.loop_time == 4.0
+    assert run.real_time < 0.5
+    assert run.lines[:4] == [f"crawling {u}" for u in URLS]
+    assert run.lines[4:] == ["OK url_1", "OK url_2", "OK url_3", "OK url_4"]
+
+
+def test_sequential_run_adds_up():
+    assert run_async(crawl_one_by_one, URLS).loop_time == 10.0
+
+
+def test_keyword_arguments_reach_the_function():
+    async def add(a, *, b):
+        await asyncio.sleep(b)
+        return a + b
+
+    run = run_async(add, 1, b=2)
+    assert (run.result, run.loop_time) == (3, 2.0)
+
+
+def test_repr_shows_result_time_and_output():
+    text = repr(run_async(crawl_page, "url_2"))
+    assert "crawl_page returned 'OK url_2'" in text
+    assert "loop time: 2 s" in text
+    assert "crawling url_2" in text
+
+
+def test_time_sleep_is_reported_as_blocking():
+    async def blocking(url):
+        time.sleep(3)
+
+    with pytest.raises(AssertionError, match=r"blocking call time\.sleep\(3\) inside async code: use await asyncio\.sleep\(3\)"):
+        run_async(blocking, "url_3")
+    assert time.sleep.__name__ == "sleep" and time.sleep is sleep  # restored
+
+
+def test_sleep_imported_from_time_is_reported_too():
+    async def blocking(url):
+        sleep(0.5)
+
+    with pytest.raises(AssertionError, match=r"time\.sleep\(0\.5\)"):
+        run_async(blocking, "url_1")
+    assert globals()["sleep"] is time.sleep
+
+
+def test_blocking_call_is_reported_even_when_swallowed():
+    async def swallowing():
+        try:
+            time.sleep(1)
+        except Exception:
+            pass
+        return "done"
+
+    with pytest.raises(AssertionError, match="blocking call"):
+        run_async(swallowing)
+
+
+def test_sleep_in_other_threads_is_left_alone():
+    async def offloaded():
+        await asyncio.to_thread(time.sleep, 0.01)
+        return "ok"
+
+    assert run_async(offloaded, max_loop_time=None).result == "ok"
+
+
+def test_endless_loop_is_stopped_within_about_a_second():
+    async def spin():
+        print("started")
+        while True:
+            pass
+
+    started = time.perf_counter()
+    with pytest.raises(AssertionError, match=r"(?s)still running after 1 s of real time.*never awaits.*started"):
+        run_async(spin)
+    assert time.perf_counter() - started < 2.5
+
+
+def test_endless_loop_that_yields_is_stopped_too():
+    async def busy():
+        while True:
+            await asyncio.sleep(0)
+
+    with pytest.raises(AssertionError, match="still running"):
+        run_async(busy)
+
+
+def test_huge_sleep_fails_at_once_in_loop_time():
+    async def sleepy():
+        await asyncio.sleep(1e9)
+
+    started = time.perf_counter()
+    with pytest.raises(AssertionError, match=r"still waiting after 600 s of loop time"):
+        run_async(sleepy)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_deadlock_fails_at_once():
+    async def deadlock():
+        await asyncio.get_running_loop().create_future()
+
+    with pytest.raises(AssertionError, match="deadlock"):
+        run_async(deadlock, max_loop_time=30)
+
+
+def test_deadlock_without_loop_limit_fails_after_idle_timeout():
+    async def deadlock():
+        await asyncio.Event().wait()
+
+    started = time.perf_counter()
+    with pytest.raises(AssertionError, match="waited for ever"):
+        run_async(deadlock, max_loop_time=None, idle_timeout=0.2)
+    assert time.perf_counter() - started < 0.9
+
+
+def test_exceptions_of_the_code_under_test_propagate():
+    async def stub(urls):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        run_async(stub, [])
+
+
+def test_plain_function_is_rejected_with_a_hint():
+    def not_async(url):
+        return "OK"
+
+    with pytest.raises(AssertionError, match="define it with `async def`"):
+        run_async(not_async, "url_1")
+
+
+def test_never_awaited_coroutine_becomes_a_message_not_stderr(capfd):
+    async def forgot_await(url):
+        crawl_page(url)
+
+    with pytest.raises(AssertionError, match="never awaited.*missing `await`"):
+        run_async(forgot_await, "url_1")
+    assert capfd.readouterr().err == ""
+
+
+def test_unretrieved_task_exception_becomes_a_message(capfd):
+    async def fire_and_forget():
+        async def boom():
+            raise ValueError("lost")
+
+        task = asyncio.create_task(boom())
+        await asyncio.sleep(0)
+        del task
+
+    with pytest.raises(AssertionError, match="never retrieved.*lost"):
+        run_async(fire_and_forget)
+    assert capfd.readouterr().err == ""
+
+
+def test_warnings_outside_the_run_are_untouched():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_async(crawl_page, "url_1")
+        warnings.warn("mine", UserWarning)
+    assert [str(w.message) for w in caught] == ["mine"]
+
+
+def test_leftover_tasks_are_reported_and_cancelled():
+    cancelled = []
+
+    async def leaves_one_behind():
+        async def slow():
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
+
+        leftover = asyncio.create_task(slow())  # noqa: F841 - left pending on purpose
+        await asyncio.sleep(1)
+        return "returned early"
+
+    run = run_async(leaves_one_behind)
+    assert run.leftover_tasks == ["slow"]
+    assert cancelled == [True]
+    assert run.loop_time == 1.0
+
+
+def test_each_run_gets_a_fresh_clock():
+    assert run_async(crawl_page, "url_2").loop_time == 2.0
+    assert run_async(crawl_page, "url_2").loop_time == 2.0
+
+
+def test_expect_names_what_was_checked():
+    expect([1, 2], [1, 2], "result")
+    with pytest.raises(AssertionError, match=r"result: expected \[1, 2\], got \[2, 1\]\. keep input order"):
+        expect([2, 1], [1, 2], "result", hint="keep input order")
+
+
+def test_expect_loop_time_is_exact():
+    run = Run(name="crawl_with_tasks", loop_time=10.0)
+    expect_loop_time(run, 10.0)
+    with pytest.raises(AssertionError, match=r"took 10 s of loop time instead of 4 s: are you awaiting"):
+        expect_loop_time(run, 4.0, hint="are you awaiting each coroutine before starting the next?")
+
+
+def test_expect_lines_points_at_first_difference():
+    run = Run(name="f", lines=["crawling url_1", "OK url_1"])
+    expect_lines(run, ["crawling url_1", "OK url_1"])
+    with pytest.raises(AssertionError, match=r"line 2 is 'OK url_1', expected 'crawling url_2'"):
+        expect_lines(run, ["crawling url_1", "crawling url_2", "OK url_1"])
+    with pytest.raises(AssertionError, match=r"extra line 2: 'OK url_1'"):
+        expect_lines(run, ["crawling url_1"])
+    with pytest.raises(AssertionError, match=r"missing line 3: 'x'"):
+        expect_lines(run, ["crawling url_1", "OK url_1", "x"])
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_random_delays_are_distinct_and_unsorted(seed):
+    delays = random_delays(4, rng=random.Random(seed))
+    assert len(set(delays)) == 4
+    assert delays != sorted(delays)
+    assert all(1 <= d <= 9 for d in delays)
+
+
+def test_random_delays_refuses_impossible_requests():
+    with pytest.raises(ValueError):
+        random_delays(10, low=1, high=9)
