@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBGRADER := $(BIN)/nbgrader
+# nbgrader runs alembic and jupyter by name: put the venv first on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 # Assignments are the folders of source/ (e.g. 01-crawler).
 ASSIGNMENTS := $(notdir $(patsubst %/,%,$(wildcard source/*/)))

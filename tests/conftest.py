@@ -1,0 +1,17 @@
+"""What every test module shares: where the course is, and what it holds."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from coursekit.course import REPO as ROOT
+
+VENV_BIN = Path(sys.executable).parent
+
+# nbgrader starts alembic and jupyter by name.
+os.environ["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
+LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))

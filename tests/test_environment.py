@@ -1,0 +1,50 @@
+"""The installed environment: same pins everywhere, nbgrader's extensions alive."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+
+import yaml
+
+from conftest import ROOT
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def pyproject_dependencies() -> list[str]:
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]["dependencies"]
+
+
+def test_binder_environment_pins_the_same_packages():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
+    assert pip_lists, "environment.yml has no pip section"
+    assert pip_lists[0] == pyproject_dependencies()
+    assert "python=3.12" in env["dependencies"]
+
+
+def test_course_runs_on_a_supported_python():
+    assert sys.version_info >= (3, 11)
+
+
+def jupyter(*args: str) -> str:
+    result = subprocess.run(["jupyter", *args], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return ANSI.sub("", result.stdout + result.stderr)
+
+
+def test_nbgrader_lab_extension_is_enabled_and_ok():
+    listing = jupyter("labextension", "list")
+    assert re.search(r"@jupyter/nbgrader v0\.9\.6 enabled OK", listing), listing
+    assert "incompatible" not in listing.lower() and " X" not in listing, listing
+
+
+def test_nbgrader_server_extensions_are_enabled_and_ok():
+    listing = jupyter("server", "extension", "list")
+    for name in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
+        assert re.search(rf"nbgrader\.server_extensions\.{name} enabled", listing), listing
+        assert re.search(rf"nbgrader\.server_extensions\.{name}\s+OK", listing), listing

@@ -1,0 +1,102 @@
+"""The instructor's pipeline, end to end: release, autograde, feedback, grades.
+
+Every submission in tests/submissions/ is graded by the real nbgrader through
+the Makefile in a copy of the course; scores are read back from the gradebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+
+import pytest
+from nbgrader.api import Gradebook
+
+from coursekit import nbtools
+from conftest import ASSIGNMENTS
+from coursekit.course import CourseCopy
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+# One module of submissions per assignment, named after its notebook.
+SUBMISSIONS = [importlib.import_module("submissions.crawler")]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """A course copy with every variant (and some broken input) submitted and autograded."""
+    course = CourseCopy(tmp_path_factory.mktemp("course"))
+    course.make("release")
+    for module in SUBMISSIONS:
+        release = nbtools.read(course.root / "release" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
+        reference = nbtools.reference_answers(
+            nbtools.read(course.root / "source" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
+        )
+        for name, (answers, _) in module.VARIANTS.items():
+            course.submit(name, module.ASSIGNMENT, module.NOTEBOOK, nbtools.fill(release, {**reference, **answers}))
+        course.submit("untouched", module.ASSIGNMENT, module.NOTEBOOK, release)
+        broken = course.root / "submitted" / "broken" / module.ASSIGNMENT
+        broken.mkdir(parents=True)
+        (broken / f"{module.NOTEBOOK}.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
+    autograde = course.make("autograde", check=False)
+    return course, autograde
+
+
+def cell_points(course: CourseCopy, assignment: str, notebook: str, student: str) -> dict[str, float]:
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook(notebook, assignment, student)
+        return {grade.name: grade.score for grade in nb.grades}
+
+
+@pytest.mark.parametrize(
+    "module, variant",
+    [(m, v) for m in SUBMISSIONS for v in m.VARIANTS],
+    ids=lambda x: getattr(x, "ASSIGNMENT", x),
+)
+def test_each_submission_gets_exactly_its_points(graded, module, variant):
+    course, _ = graded
+    _, expected = module.VARIANTS[variant]
+    assert cell_points(course, module.ASSIGNMENT, module.NOTEBOOK, variant) == expected
+
+
+@pytest.mark.parametrize("module", SUBMISSIONS, ids=lambda m: m.ASSIGNMENT)
+def test_untouched_release_scores_zero(graded, module):
+    course, _ = graded
+    points = cell_points(course, module.ASSIGNMENT, module.NOTEBOOK, "untouched")
+    assert points and set(points.values()) == {0}
+
+
+def test_broken_submission_is_reported_and_others_are_graded(graded):
+    course, autograde = graded
+    log = autograde.stdout + autograde.stderr
+    assert autograde.returncode != 0, "a broken submission should make `make autograde` fail loudly"
+    assert "broken" in log and "some submissions failed" in log
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        for module in SUBMISSIONS:
+            graded_students = {s.student.id for s in gb.assignment_submissions(module.ASSIGNMENT)}
+            assert set(module.VARIANTS) | {"untouched"} <= graded_students
+
+
+def test_grades_csv_lists_every_student(graded):
+    course, _ = graded
+    course.make("grades")
+    with open(course.root / "grades.csv", newline="") as f:
+        rows = {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(f)}
+    for module in SUBMISSIONS:
+        full = float(sum(module.FULL.values()))
+        assert rows[(module.ASSIGNMENT, "reference")] == full
+        assert rows[(module.ASSIGNMENT, "untouched")] == 0.0
+        partial = rows[(module.ASSIGNMENT, "tasks_awaited_one_by_one")]
+        assert 0.0 < partial < full
+
+
+def test_feedback_is_written_for_graded_students(graded):
+    course, _ = graded
+    course.make("feedback", check=False)
+    for module in SUBMISSIONS:
+        page = course.root / "feedback" / "reference" / module.ASSIGNMENT / f"{module.NOTEBOOK}.html"
+        assert page.is_file()
+
+
+def test_every_assignment_has_submissions():
+    assert {m.ASSIGNMENT for m in SUBMISSIONS} == set(ASSIGNMENTS)
