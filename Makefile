@@ -11,7 +11,6 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 # Assignments are the folders of source/ (e.g. 01-crawler).
 ASSIGNMENTS := $(notdir $(patsubst %/,%,$(wildcard source/*/)))
-FIRST_LECTURE := notebooks/01-crawler.ipynb
 
 .PHONY: help install lab test test-fast release autograde feedback grades benchmark clean
 
@@ -33,13 +32,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
 	touch $@
 
-# Students work on copies in my-work/ so that `make release` never touches their answers.
+# Students work on copies in my-work/ (made once, never overwritten) so that
+# `make release` never touches their answers; JupyterLab opens the first
+# lecture and its assignment side by side.
 lab: install
-	@mkdir -p my-work
-	@for a in $(ASSIGNMENTS); do \
-	  if [ ! -e my-work/$$a ]; then cp -r release/$$a my-work/$$a && echo "copied release/$$a to my-work/$$a"; fi; \
-	done
-	$(BIN)/jupyter lab --ServerApp.root_dir=. $(FIRST_LECTURE)
+	$(BIN)/python -m coursekit.lab
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -48,3 +48,9 @@ def test_nbgrader_server_extensions_are_enabled_and_ok():
     for name in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
         assert re.search(rf"nbgrader\.server_extensions\.{name} enabled", listing), listing
         assert re.search(rf"nbgrader\.server_extensions\.{name}\s+OK", listing), listing
+
+
+def test_installing_twice_does_nothing():
+    # `make -q` exits 0 only when the target is up to date: no reinstall.
+    result = subprocess.run(["make", "-q", "install"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, "make install would run again although pyproject.toml did not change"

@@ -1,0 +1,98 @@
+"""Open the course in JupyterLab: ``python -m coursekit.lab`` (what ``make lab`` runs).
+
+Copies each assignment's student version from ``release/`` into ``my-work/``
+(once: work already there is never overwritten), then starts JupyterLab on a
+workspace that shows the first lecture and the student's copy of its
+assignment side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from jupyterlab_server.workspaces_handler import WorkspacesManager
+
+from coursekit.course import REPO
+
+WORKSPACE = "course"
+
+
+def copy_assignments(root: Path) -> list[Path]:
+    """Copy release/<assignment> to my-work/<assignment> where it is missing."""
+    copied = []
+    for release in sorted((root / "release").iterdir()):
+        target = root / "my-work" / release.name
+        if release.is_dir() and not target.exists():
+            shutil.copytree(release, target)
+            copied.append(target)
+    return copied
+
+
+def first_pair(root: Path) -> tuple[str, str]:
+    """The first lecture and the student's copy of the first assignment, as lab paths."""
+    lecture = sorted((root / "notebooks").glob("*.ipynb"))[0]
+    assignment = sorted(p for p in (root / "my-work").iterdir() if p.is_dir())[0]
+    notebook = sorted(assignment.glob("*.ipynb"))[0]
+    return lecture.relative_to(root).as_posix(), notebook.relative_to(root).as_posix()
+
+
+def workspace(lecture: str, assignment: str) -> dict:
+    """A JupyterLab workspace: lecture on the left, assignment on the right."""
+    left, right = f"notebook:{lecture}", f"notebook:{assignment}"
+    return {
+        "data": {
+            left: {"data": {"path": lecture, "factory": "Notebook"}},
+            right: {"data": {"path": assignment, "factory": "Notebook"}},
+            "layout-restorer:data": {
+                "main": {
+                    "dock": {
+                        "type": "split-area",
+                        "orientation": "horizontal",
+                        "sizes": [0.5, 0.5],
+                        "children": [
+                            {"type": "tab-area", "currentIndex": 0, "widgets": [left]},
+                            {"type": "tab-area", "currentIndex": 0, "widgets": [right]},
+                        ],
+                    },
+                    "current": left,
+                },
+                "left": {"collapsed": False, "visible": True, "current": "filebrowser", "widgets": ["filebrowser"]},
+            },
+        },
+        "metadata": {"id": WORKSPACE},
+    }
+
+
+def prepare(root: Path) -> Path:
+    """Copy the assignments and write the workspace file; return the workspaces folder."""
+    for target in copy_assignments(root):
+        print(f"copied {target.relative_to(root)} from release/ (your answers go there)")
+    folder = root / ".jupyter" / "workspaces"
+    # JupyterLab's own manager names the file as the server will look for it.
+    WorkspacesManager(str(folder)).save(WORKSPACE, json.dumps(workspace(*first_pair(root))))
+    return folder
+
+
+def lab_command(root: Path, folder: Path, *extra: str) -> list[str]:
+    return [
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.workspaces_dir={folder}",
+        f"--ServerApp.default_url=/lab/workspaces/{WORKSPACE}",
+        *extra,
+    ]
+
+
+def main() -> None:
+    folder = prepare(REPO)
+    command = lab_command(REPO, folder, *sys.argv[1:])
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()
