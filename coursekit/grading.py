@@ -319,12 +319,19 @@ def expect(actual: Any, expected: Any, what: str, hint: str = "") -> None:
         raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}." + (f" {hint}" if hint else ""))
 
 
-def expect_loop_time(run: Run, expected: float, hint: str = "") -> None:
-    """Assert the exact loop time a run took."""
+EARLY = "it returned before all the expected waiting was done: does it wait for every page, or return an answer that only fits the examples?"
+
+
+def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str = EARLY) -> None:
+    """Assert the exact loop time a run took.
+
+    ``hint`` explains a run that took too long (the usual mistake), and
+    ``early_hint`` one that returned too soon.
+    """
     if run.loop_time != expected:
+        why = hint if run.loop_time > expected else early_hint
         raise AssertionError(
-            f"{run.name} took {run.loop_time:g} s of loop time instead of {expected:g} s"
-            + (f": {hint}" if hint else ".")
+            f"{run.name} took {run.loop_time:g} s of loop time instead of {expected:g} s" + (f": {why}" if why else ".")
         )
 
 

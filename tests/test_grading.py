@@ -229,6 +229,8 @@ def test_expect_loop_time_is_exact():
     expect_loop_time(run, 10.0)
     with pytest.raises(AssertionError, match=r"took 10 s of loop time instead of 4 s: are you awaiting"):
         expect_loop_time(run, 4.0, hint="are you awaiting each coroutine before starting the next?")
+    with pytest.raises(AssertionError, match=r"took 10 s of loop time instead of 12 s: it returned before"):
+        expect_loop_time(run, 12.0, hint="are you awaiting each coroutine before starting the next?")
 
 
 def test_expect_lines_points_at_first_difference():

@@ -60,6 +60,25 @@ async def crawl_with_gather(urls):
         },
         scores(test_crawl_with_gather=0),
     ),
+    "one_by_one_concurrent": (
+        {
+            "crawl_one_by_one": """
+async def crawl_one_by_one(urls):
+    return await asyncio.gather(*(crawl_page(u) for u in urls))
+"""
+        },
+        scores(test_crawl_one_by_one=0),
+    ),
+    "forgot_await": (
+        {
+            "crawl_with_tasks": """
+async def crawl_with_tasks(urls):
+    pages = [crawl_page(url) for url in urls]
+    return [f"OK {url}" for url in urls]
+"""
+        },
+        scores(test_crawl_with_tasks=0),
+    ),
     "hard_coded": (
         {
             "crawl_with_tasks": """
