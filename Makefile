@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 # `make release` never touches their answers; JupyterLab opens the first
 # lecture and its assignment side by side.
 lab: install
-	$(BIN)/python -m coursekit.lab
+	$(BIN)/python -m coursekit.lab $(LAB_ARGS)
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -82,7 +82,6 @@ class _Outcome:
     problems: list[str] = field(default_factory=list)  # warnings, loop errors
     blocking: list[str] = field(default_factory=list)  # blocking calls seen
     hit_time_limit: bool = False
-    finished: bool = False
 
 
 def autograding() -> bool:
@@ -215,7 +214,6 @@ def _work(
         asyncio.set_event_loop(None)
         with contextlib.suppress(Exception):
             loop.close()
-        outcome.finished = True
 
 
 async def _call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
