@@ -38,6 +38,7 @@ __all__ = [
     "expect",
     "expect_lines",
     "expect_loop_time",
+    "expect_no_leftover_tasks",
     "random_delays",
 ]
 
@@ -184,7 +185,7 @@ def _work(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            main = loop.create_task(_call(func, args, kwargs))
+            main = loop.create_task(_call(func, args, kwargs, outcome))
 
             def give_up() -> None:
                 # With this timer pending, a deadlock also jumps the clock
@@ -201,7 +202,7 @@ def _work(
             except BaseException as error:  # reported in the main thread
                 outcome.error = error
             outcome.loop_time = loop.time()
-            _cancel_leftovers(loop, outcome)
+            _cancel_leftovers(loop)
             # A coroutine that was never awaited warns when it is freed. Objects
             # made during the run are young: collecting generations 0 and 1
             # finds them in about a millisecond, where a full collection in a
@@ -216,20 +217,24 @@ def _work(
             loop.close()
 
 
-async def _call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], outcome: _Outcome) -> Any:
     awaitable = func(*args, **kwargs)
     if not inspect.isawaitable(awaitable):
         raise AssertionError(
             f"{getattr(func, '__name__', func)}(...) returned {type(awaitable).__name__}, "
             f"not a coroutine: define it with `async def`."
         )
-    return await awaitable
+    result = await awaitable
+    # Taken at the moment the code returns: a task it cancelled without
+    # awaiting is still pending here, though it would stop a step later.
+    me = asyncio.current_task()
+    outcome.leftover = [_task_name(t) for t in asyncio.all_tasks() if t is not me and not t.done()]
+    return result
 
 
-def _cancel_leftovers(loop: asyncio.AbstractEventLoop, outcome: _Outcome) -> None:
-    """Record tasks still pending when the code returned, then end them quietly."""
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """End quietly whatever the code under test left running."""
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    outcome.leftover = [_task_name(t) for t in pending]
     for task in pending:
         task.cancel()
     if pending:
@@ -333,6 +338,15 @@ def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str 
         )
 
 
+def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
+    """Assert that the code under test left no task running behind it."""
+    if run.leftover_tasks:
+        raise AssertionError(
+            f"{run.name} returned while {_count(run.leftover_tasks, 'task')} {'was' if len(run.leftover_tasks) == 1 else 'were'} still pending "
+            f"({', '.join(run.leftover_tasks)})" + (f": {hint}" if hint else ".")
+        )
+
+
 def expect_lines(run: Run, expected: list[str], hint: str = "") -> None:
     """Assert what a run printed, line by line, naming the first difference."""
     if run.lines == expected:
@@ -346,13 +360,17 @@ def expect_lines(run: Run, expected: list[str], hint: str = "") -> None:
         missing = "missing" if shorter is run.lines else "extra"
         where = f"{missing} line {len(shorter) + 1}: {longer[len(shorter)]!r}"
     raise AssertionError(
-        f"{run.name} printed {len(run.lines)} lines, expected {len(expected)}; {where}."
+        f"{run.name} printed {_count(run.lines, 'line')}, expected {len(expected)}; {where}."
         + (f" {hint}" if hint else "")
         + "\nExpected:\n"
         + "\n".join(f"    {line}" for line in expected)
         + "\nGot:\n"
         + ("\n".join(f"    {line}" for line in run.lines) or "    (nothing)")
     )
+
+
+def _count(items: list[Any], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def random_delays(count: int, *, low: int = 1, high: int = 9, rng: random.Random | None = None) -> list[int]:

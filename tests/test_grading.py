@@ -8,7 +8,15 @@ from time import sleep
 
 import pytest
 
-from coursekit.grading import Run, expect, expect_lines, expect_loop_time, random_delays, run_async
+from coursekit.grading import (
+    Run,
+    expect,
+    expect_lines,
+    expect_loop_time,
+    expect_no_leftover_tasks,
+    random_delays,
+    run_async,
+)
 
 
 async def crawl_page(url: str) -> str:
@@ -211,6 +219,30 @@ def test_leftover_tasks_are_reported_and_cancelled():
     assert run.leftover_tasks == ["slow"]
     assert cancelled == [True]
     assert run.loop_time == 1.0
+
+
+def test_cancelled_but_not_awaited_counts_as_left_over():
+    async def cancels_without_waiting():
+        task = asyncio.create_task(asyncio.sleep(5))
+        await asyncio.sleep(1)
+        task.cancel()
+        return "returned"
+
+    async def cancels_and_waits():
+        task = asyncio.create_task(asyncio.sleep(5))
+        await asyncio.sleep(1)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return "returned"
+
+    assert run_async(cancels_without_waiting).leftover_tasks == ["sleep"]
+    assert run_async(cancels_and_waits).leftover_tasks == []
+
+
+def test_expect_no_leftover_tasks_names_them():
+    expect_no_leftover_tasks(Run(name="f"))
+    with pytest.raises(AssertionError, match=r"f returned while 2 tasks were still pending \(download, download\): await them"):
+        expect_no_leftover_tasks(Run(name="f", leftover_tasks=["download", "download"]), hint="await them")
 
 
 def test_each_run_gets_a_fresh_clock():

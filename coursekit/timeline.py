@@ -1,0 +1,118 @@
+"""Record what concurrent code did, and draw it as one bar per lane.
+
+Lecture demos record events on the event loop's clock::
+
+    timeline = Timeline()
+    timeline.start("save")
+    ...
+    timeline.stop("save", "done")
+    timeline          # a chart in JupyterLab, text anywhere else
+
+Each lane is a horizontal bar from its start to its stop, with its point
+events (a cancellation, a timeout) marked on it.  The text form is what
+nbclient, CI and terminals show; JupyterLab shows the HTML form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Lane:
+    name: str
+    start: float | None = None
+    stop: float | None = None
+    outcome: str = ""
+    marks: list[tuple[float, str]] = field(default_factory=list)
+
+
+class Timeline:
+    """Events of named lanes, in seconds since the timeline was made."""
+
+    def __init__(self) -> None:
+        self._origin = asyncio.get_running_loop().time()
+        self.lanes: dict[str, Lane] = {}
+
+    def now(self) -> float:
+        # Hundredths: exact in virtual time, and free of scheduling noise in real time.
+        return round(asyncio.get_running_loop().time() - self._origin, 2)
+
+    def _lane(self, name: str) -> Lane:
+        return self.lanes.setdefault(name, Lane(name))
+
+    def start(self, name: str) -> None:
+        self._lane(name).start = self.now()
+
+    def stop(self, name: str, outcome: str = "done") -> None:
+        lane = self._lane(name)
+        lane.stop, lane.outcome = self.now(), outcome
+
+    def mark(self, name: str, what: str) -> None:
+        self._lane(name).marks.append((self.now(), what))
+
+    def _end(self) -> float:
+        times = [t for lane in self.lanes.values() for t in (lane.start, lane.stop) if t is not None]
+        times += [t for lane in self.lanes.values() for t, _ in lane.marks]
+        return max(times, default=0.0) or 1.0
+
+    def text(self, width: int = 40) -> str:
+        """One row per lane: '=' while it ran, '|' at its stop, '!' at a mark."""
+        end = self._end()
+        label = max((len(n) for n in self.lanes), default=4)
+
+        def column(t: float) -> int:
+            return min(width, round(t / end * width))
+
+        rows = [f"{'':{label}}  0 s{' ' * (width - 5)}{end:g} s"]
+        for lane in self.lanes.values():
+            cells = [" "] * (width + 1)
+            if lane.start is not None:
+                last = column(lane.stop if lane.stop is not None else end)
+                for i in range(column(lane.start), last + 1):
+                    cells[i] = "="
+                if lane.stop is not None:
+                    cells[last] = "|"
+            for t, _ in lane.marks:
+                cells[column(t)] = "!"
+            notes = [f"{what} at {t:g} s" for t, what in lane.marks]
+            if lane.stop is not None:
+                notes.append(f"{lane.outcome} at {lane.stop:g} s")
+            rows.append(f"{lane.name:{label}}  {''.join(cells)}  {'; '.join(notes)}".rstrip())
+        return "\n".join(rows)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p, cycle: bool) -> None:  # IPython's text display
+        p.text(self.text())
+
+    def _repr_html_(self) -> str:
+        end = self._end()
+        rows = []
+        for lane in self.lanes.values():
+            bars = []
+            if lane.start is not None:
+                stop = lane.stop if lane.stop is not None else end
+                colour = "#d9534f" if "cancel" in lane.outcome or "error" in lane.outcome else "#5b8def"
+                bars.append(
+                    f'<div title="{html.escape(lane.outcome)}" style="position:absolute;left:{lane.start / end:.1%};'
+                    f'width:{max(stop - lane.start, 0) / end:.1%};top:4px;height:14px;background:{colour};border-radius:3px"></div>'
+                )
+            for t, what in lane.marks:
+                bars.append(
+                    f'<div title="{html.escape(what)}" style="position:absolute;left:{t / end:.1%};top:0;'
+                    f'width:2px;height:22px;background:#222"></div>'
+                )
+            notes = [f"{what} at {t:g} s" for t, what in lane.marks]
+            if lane.stop is not None:
+                notes.append(f"{lane.outcome} at {lane.stop:g} s")
+            rows.append(
+                f'<tr><td style="text-align:right;padding-right:8px"><code>{html.escape(lane.name)}</code></td>'
+                f'<td style="width:360px"><div style="position:relative;height:22px;background:#f3f3f3">{"".join(bars)}</div></td>'
+                f'<td style="text-align:left;padding-left:8px">{html.escape("; ".join(notes))}</td></tr>'
+            )
+        axis = f'<tr><td></td><td style="display:flex;justify-content:space-between"><span>0 s</span><span>{end:g} s</span></td><td></td></tr>'
+        return f'<table style="border-collapse:collapse">{"".join(rows)}{axis}</table>'

@@ -1,0 +1,66 @@
+"""Timeline: recorded on the loop clock, drawn as text and HTML."""
+
+import asyncio
+
+from coursekit.grading import run_async
+from coursekit.timeline import Timeline
+
+
+async def shielded_save():
+    timeline = Timeline()
+
+    async def save():
+        timeline.start("save")
+        await asyncio.sleep(3)
+        timeline.stop("save", "saved")
+
+    task = asyncio.create_task(save())
+    timeline.start("caller")
+    try:
+        async with asyncio.timeout(1):
+            await asyncio.shield(task)
+    except TimeoutError:
+        timeline.stop("caller", "cancelled")
+    await task
+    return timeline
+
+
+def test_events_are_recorded_in_loop_seconds():
+    timeline = run_async(shielded_save).result
+    assert (timeline.lanes["caller"].start, timeline.lanes["caller"].stop) == (0.0, 1.0)
+    assert (timeline.lanes["save"].stop, timeline.lanes["save"].outcome) == (3.0, "saved")
+
+
+def test_text_draws_one_bar_per_lane_to_scale():
+    text = run_async(shielded_save).result.text(width=30)
+    header, caller, save = text.splitlines()
+    assert header.split() == ["0", "s", "3", "s"]
+    assert caller.startswith("caller  ==========|") and caller.endswith("cancelled at 1 s")
+    assert save.startswith("save    ==============================|") and save.endswith("saved at 3 s")
+
+
+def test_marks_are_drawn_and_named():
+    async def demo():
+        timeline = Timeline()
+        timeline.start("worker")
+        await asyncio.sleep(1)
+        timeline.mark("worker", "suspended")
+        await asyncio.sleep(1)
+        timeline.stop("worker")
+        return timeline
+
+    row = run_async(demo).result.text(width=10).splitlines()[1]
+    assert row == "worker  =====!====|  suspended at 1 s; done at 2 s"
+
+
+def test_html_has_a_bar_per_lane_and_escapes_names():
+    async def demo():
+        timeline = Timeline()
+        timeline.start("<b>")
+        await asyncio.sleep(2)
+        timeline.stop("<b>", "cancelled")
+        return timeline
+
+    page = run_async(demo).result._repr_html_()
+    assert "&lt;b&gt;" in page and "<b>" not in page
+    assert "width:100.0%" in page and "#d9534f" in page  # cancelled: drawn red
