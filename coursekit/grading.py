@@ -295,7 +295,10 @@ def _stop_thread(thread: threading.Thread) -> None:
 def _describe(context: dict[str, Any]) -> str:
     message = context.get("message", "error in the event loop")
     error = context.get("exception")
-    return f"{message} ({type(error).__name__}: {error})" if error else message
+    text = f"{message} ({type(error).__name__}: {error})" if error else message
+    if message.startswith("Exception in callback"):
+        text += " (a callback raised: task.result() re-raises the error of a task that failed; check task.exception() first)"
+    return text
 
 
 def _describe_warning(w: warnings.WarningMessage) -> str:

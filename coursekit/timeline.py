@@ -29,6 +29,11 @@ class Lane:
     marks: list[tuple[float, str]] = field(default_factory=list)
 
 
+def _seconds(t: float) -> str:
+    """Tenths at most: real-time demos drift by milliseconds that mean nothing."""
+    return f"{t:.1f}".rstrip("0").rstrip(".") + " s"
+
+
 class Timeline:
     """Events of named lanes, in seconds since the timeline was made."""
 
@@ -66,7 +71,7 @@ class Timeline:
         def column(t: float) -> int:
             return min(width, round(t / end * width))
 
-        rows = [f"{'':{label}}  0 s{' ' * (width - 5)}{end:g} s"]
+        rows = [f"{'':{label}}  0 s{' ' * (width + 1 - 3 - len(_seconds(end)))}{_seconds(end)}"]
         for lane in self.lanes.values():
             cells = [" "] * (width + 1)
             if lane.start is not None:
@@ -77,9 +82,9 @@ class Timeline:
                     cells[last] = "|"
             for t, _ in lane.marks:
                 cells[column(t)] = "!"
-            notes = [f"{what} at {t:g} s" for t, what in lane.marks]
+            notes = [f"{what} at {_seconds(t)}" for t, what in lane.marks]
             if lane.stop is not None:
-                notes.append(f"{lane.outcome} at {lane.stop:g} s")
+                notes.append(f"{lane.outcome} at {_seconds(lane.stop)}")
             rows.append(f"{lane.name:{label}}  {''.join(cells)}  {'; '.join(notes)}".rstrip())
         return "\n".join(rows)
 
@@ -106,13 +111,13 @@ class Timeline:
                     f'<div title="{html.escape(what)}" style="position:absolute;left:{t / end:.1%};top:0;'
                     f'width:2px;height:22px;background:#222"></div>'
                 )
-            notes = [f"{what} at {t:g} s" for t, what in lane.marks]
+            notes = [f"{what} at {_seconds(t)}" for t, what in lane.marks]
             if lane.stop is not None:
-                notes.append(f"{lane.outcome} at {lane.stop:g} s")
+                notes.append(f"{lane.outcome} at {_seconds(lane.stop)}")
             rows.append(
                 f'<tr><td style="text-align:right;padding-right:8px"><code>{html.escape(lane.name)}</code></td>'
                 f'<td style="width:360px"><div style="position:relative;height:22px;background:#f3f3f3">{"".join(bars)}</div></td>'
                 f'<td style="text-align:left;padding-left:8px">{html.escape("; ".join(notes))}</td></tr>'
             )
-        axis = f'<tr><td></td><td style="display:flex;justify-content:space-between"><span>0 s</span><span>{end:g} s</span></td><td></td></tr>'
+        axis = f'<tr><td></td><td style="display:flex;justify-content:space-between"><span>0 s</span><span>{_seconds(end)}</span></td><td></td></tr>'
         return f'<table style="border-collapse:collapse">{"".join(rows)}{axis}</table>'
