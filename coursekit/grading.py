@@ -101,6 +101,7 @@ def run_async(
     max_loop_time: float | None = 600.0,
     idle_timeout: float = 0.5,
     real_timeout: float = 1.0,
+    virtual: bool = True,
     **kwargs: Any,
 ) -> Run:
     """Await ``func(*args, **kwargs)`` on a fresh virtual-time loop and report.
@@ -112,16 +113,18 @@ def run_async(
     leaves warnings behind.  An exception raised by the code under test
     propagates unchanged.
 
-    Code that waits on real sockets needs ``max_loop_time=None``: with a timer
-    pending, looptime would jump the clock to it while a reply is on its way.
-    ``idle_timeout`` (real seconds) then bounds a loop with nothing to do.
+    Code that talks to a real server needs ``virtual=False``: looptime jumps
+    its clock to the next timer (a client timeout, say) whenever no socket is
+    ready yet, so a reply on its way would lose every race.  The loop is then
+    an ordinary one, ``loop_time`` is in real seconds, ``max_loop_time`` and
+    ``idle_timeout`` do not apply, and ``real_timeout`` bounds the run.
     """
     name = getattr(func, "__name__", repr(func))
     outcome = _Outcome()
     out = io.StringIO()
     worker = threading.Thread(
         target=_work,
-        args=(outcome, func, args, kwargs, max_loop_time, idle_timeout),
+        args=(outcome, func, args, kwargs, max_loop_time if virtual else None, idle_timeout, virtual),
         name=f"coursekit-{name}",
         daemon=True,
     )
@@ -177,9 +180,11 @@ def _work(
     kwargs: dict[str, Any],
     max_loop_time: float | None,
     idle_timeout: float,
+    virtual: bool,
 ) -> None:
     """Body of the worker thread: own loop, own warning filters."""
-    loop = looptime.new_event_loop(start=0, idle_timeout=idle_timeout)
+    loop = looptime.new_event_loop(start=0, idle_timeout=idle_timeout) if virtual else asyncio.new_event_loop()
+    started = loop.time()
     loop.set_exception_handler(lambda _loop, ctx: outcome.problems.append(_describe(ctx)))
     asyncio.set_event_loop(loop)
     try:
@@ -201,7 +206,7 @@ def _work(
                 return
             except BaseException as error:  # reported in the main thread
                 outcome.error = error
-            outcome.loop_time = loop.time()
+            outcome.loop_time = loop.time() - started
             _cancel_leftovers(loop)
             # A coroutine that was never awaited warns when it is freed. Objects
             # made during the run are young: collecting generations 0 and 1

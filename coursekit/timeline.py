@@ -41,6 +41,18 @@ class Timeline:
         self._origin = asyncio.get_running_loop().time()
         self.lanes: dict[str, Lane] = {}
 
+    @classmethod
+    def from_spans(cls, spans: list[tuple[str, float, float | None, str]]) -> "Timeline":
+        """A chart of recorded spans (name, start, stop or None, outcome), times in seconds."""
+        timeline = cls.__new__(cls)
+        timeline._origin, timeline.lanes = 0.0, {}
+        first = min((start for _, start, _, _ in spans), default=0.0)
+        for name, start, stop, outcome in spans:
+            timeline.lanes[name] = Lane(
+                name, round(start - first, 2), None if stop is None else round(stop - first, 2), outcome
+            )
+        return timeline
+
     def now(self) -> float:
         # Hundredths: exact in virtual time, and free of scheduling noise in real time.
         return round(asyncio.get_running_loop().time() - self._origin, 2)

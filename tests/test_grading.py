@@ -287,3 +287,21 @@ def test_random_delays_are_distinct_and_unsorted(seed):
 def test_random_delays_refuses_impossible_requests():
     with pytest.raises(ValueError):
         random_delays(10, low=1, high=9)
+
+
+def test_real_loop_for_code_that_talks_to_servers():
+    async def real_wait():
+        await asyncio.sleep(0.05)
+        return "ok"
+
+    run = run_async(real_wait, virtual=False, real_timeout=5)
+    assert run.result == "ok"
+    assert 0.05 <= run.loop_time < 1.0  # real seconds on an ordinary loop
+
+
+def test_real_loop_still_reports_blocking_sleep():
+    async def blocking():
+        time.sleep(0.01)
+
+    with pytest.raises(AssertionError, match="blocking call"):
+        run_async(blocking, virtual=False)
