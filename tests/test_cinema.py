@@ -161,3 +161,4 @@ def test_command_line_serves_the_site():
     finally:
         server.terminate()
         server.wait(timeout=10)
+        server.stdout.close()
