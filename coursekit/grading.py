@@ -135,6 +135,7 @@ def run_async(
         stuck = worker.is_alive()
         if stuck:
             _stop_thread(worker)
+            _collect_quietly()
     real_time = time.perf_counter() - started
     run = Run(
         name=name,
@@ -149,10 +150,12 @@ def run_async(
     if outcome.blocking:
         raise AssertionError(_blocking_message(outcome.blocking[0]) + said)
     if stuck:
-        raise AssertionError(
-            f"{name} was still running after {real_timeout:g} s of real time and was "
-            f"stopped. Is there a loop that never awaits anything (while True: ...)?{said}"
+        likely = (
+            "Is there a loop that never awaits anything (while True: ...)?"
+            if virtual
+            else "Is it waiting for a reply without a timeout, or looping without awaiting?"
         )
+        raise AssertionError(f"{name} was still running after {real_timeout:g} s of real time and was stopped. {likely}{said}")
     if outcome.hit_time_limit:
         raise AssertionError(
             f"{name} was still waiting after {max_loop_time:g} s of loop time. "
@@ -203,6 +206,7 @@ def _work(
             try:
                 outcome.result = loop.run_until_complete(main)
             except _Stop:
+                _abandon(loop)
                 return
             except BaseException as error:  # reported in the main thread
                 outcome.error = error
@@ -286,6 +290,32 @@ def _blocking_message(seconds: object) -> str:
         f"blocking call time.sleep({seconds}) inside async code: use await asyncio.sleep({seconds}). "
         f"time.sleep stops the whole event loop, so nothing else runs meanwhile."
     )
+
+
+def _abandon(loop: asyncio.AbstractEventLoop) -> None:
+    """Close the coroutines of a loop that was stopped mid-run, now, in silence.
+
+    Left to the garbage collector, each would be closed at some later moment
+    and print "Exception ignored in: <coroutine ...>" to stderr, which could
+    zero an unrelated test cell.
+    """
+    for task in asyncio.all_tasks(loop):
+        with _quiet_unraisable(), contextlib.suppress(BaseException):
+            task.get_coro().close()
+
+
+@contextlib.contextmanager
+def _quiet_unraisable():
+    previous, sys.unraisablehook = sys.unraisablehook, lambda _unraisable: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
+def _collect_quietly() -> None:
+    with _quiet_unraisable():
+        gc.collect()
 
 
 def _stop_thread(thread: threading.Thread) -> None:

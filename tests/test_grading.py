@@ -305,3 +305,4 @@ def test_real_loop_still_reports_blocking_sleep():
 
     with pytest.raises(AssertionError, match="blocking call"):
         run_async(blocking, virtual=False)
+

@@ -19,7 +19,7 @@ from coursekit.course import CourseCopy
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 # One module of submissions per assignment, named after its notebook.
-SUBMISSIONS = [importlib.import_module(f"submissions.{name}") for name in ("crawler", "toolkit", "runtime")]
+SUBMISSIONS = [importlib.import_module(f"submissions.{name}") for name in ("crawler", "toolkit", "runtime", "coming_soon")]
 
 
 @pytest.fixture(scope="module")
