@@ -21,7 +21,7 @@ help:
 	@echo "make autograde  grade every submission in submitted/<student>/<assignment>/"
 	@echo "make feedback   write HTML feedback into feedback/"
 	@echo "make grades     export every student's scores to grades.csv"
-	@echo "make benchmark  print the autograding figures (seconds, ratios)"
+	@echo "make benchmark  print the autograding and crawler figures"
 
 install: $(STAMP)
 
@@ -66,6 +66,7 @@ grades: gradebook.db
 
 benchmark: install
 	$(BIN)/python benchmarks/autograde.py
+	$(BIN)/python benchmarks/crawler.py
 
 clean:
 	rm -rf .pytest_cache build *.egg-info
