@@ -37,15 +37,19 @@ def _seconds(t: float) -> str:
 class Timeline:
     """Events of named lanes, in seconds since the timeline was made."""
 
-    def __init__(self) -> None:
+    def __init__(self, live: bool = False) -> None:
+        """``live=True`` shows the chart at once in the notebook and redraws it at every event."""
         self._origin = asyncio.get_running_loop().time()
         self.lanes: dict[str, Lane] = {}
+        self._view: _LiveView | None = None
+        if live:
+            self._view = _LiveView(self)
 
     @classmethod
     def from_spans(cls, spans: list[tuple[str, float, float | None, str]]) -> "Timeline":
         """A chart of recorded spans (name, start, stop or None, outcome), times in seconds."""
         timeline = cls.__new__(cls)
-        timeline._origin, timeline.lanes = 0.0, {}
+        timeline._origin, timeline.lanes, timeline._view = 0.0, {}, None
         first = min((start for _, start, _, _ in spans), default=0.0)
         for name, start, stop, outcome in spans:
             timeline.lanes[name] = Lane(
@@ -62,13 +66,20 @@ class Timeline:
 
     def start(self, name: str) -> None:
         self._lane(name).start = self.now()
+        self._redraw()
 
     def stop(self, name: str, outcome: str = "done") -> None:
         lane = self._lane(name)
         lane.stop, lane.outcome = self.now(), outcome
+        self._redraw()
 
     def mark(self, name: str, what: str) -> None:
         self._lane(name).marks.append((self.now(), what))
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._view is not None:
+            self._view.redraw()
 
     def _end(self) -> float:
         times = [t for lane in self.lanes.values() for t in (lane.start, lane.stop) if t is not None]
@@ -133,3 +144,32 @@ class Timeline:
             )
         axis = f'<tr><td></td><td style="display:flex;justify-content:space-between"><span>0 s</span><span>{_seconds(end)}</span></td><td></td></tr>'
         return f'<table style="border-collapse:collapse">{"".join(rows)}{axis}</table>'
+
+
+class _LiveView:
+    """The chart as an ipywidgets HTML widget, redrawn as events arrive.
+
+    JupyterLab updates the widget in place while the cell runs. The display
+    also carries the text chart, which is what nbclient, CI and terminals
+    keep: the display is updated along with the widget.
+    """
+
+    def __init__(self, timeline: Timeline) -> None:
+        import ipywidgets
+        from IPython.display import display
+
+        class View(ipywidgets.HTML):
+            def _repr_mimebundle_(self, **kwargs):
+                bundle = super()._repr_mimebundle_(**kwargs)
+                bundle["text/plain"] = timeline.text()
+                return bundle
+
+        self._timeline = timeline
+        self.widget = View(value=timeline._repr_html_())
+        self.widget.add_class("coursekit-timeline")
+        self._handle = display(self.widget, display_id=True)
+
+    def redraw(self) -> None:
+        self.widget.value = self._timeline._repr_html_()
+        if self._handle is not None:
+            self._handle.update(self.widget)
