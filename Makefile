@@ -12,7 +12,10 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Assignments are the folders of source/ (e.g. 01-crawler).
 ASSIGNMENTS := $(notdir $(patsubst %/,%,$(wildcard source/*/)))
 
-.PHONY: help install lab test test-fast release autograde feedback grades benchmark clean
+# The public student repository (Binder launches it): set it here, or on the command line.
+STUDENT_REPO ?= your-org/python-coroutines-student
+
+.PHONY: help install lab test test-fast release autograde feedback grades benchmark publish clean
 
 help:
 	@echo "make lab        install (once) and open the course in JupyterLab"
@@ -22,6 +25,7 @@ help:
 	@echo "make feedback   write HTML feedback into feedback/"
 	@echo "make grades     export every student's scores to grades.csv"
 	@echo "make benchmark  print the autograding and crawler figures"
+	@echo "make publish    build the student repository in dist/student (STUDENT_REPO=owner/repo)"
 
 install: $(STAMP)
 
@@ -67,6 +71,10 @@ grades: gradebook.db
 benchmark: install
 	$(BIN)/python benchmarks/autograde.py
 	$(BIN)/python benchmarks/crawler.py
+
+# No solution, hidden test or gradebook goes there: tests/test_publish.py checks.
+publish: install
+	$(BIN)/python -m coursekit.publish dist/student $(STUDENT_REPO)
 
 clean:
 	rm -rf .pytest_cache build *.egg-info

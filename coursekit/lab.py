@@ -89,6 +89,17 @@ def lab_command(root: Path, folder: Path, *extra: str) -> list[str]:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--prepare"]:  # Binder's postBuild: copies and workspace only
+        prepare(REPO)
+        return
+    if not (REPO / "source").exists():  # the student repository: Validate only, set up once
+        marker = REPO / ".jupyter" / "student-configured"
+        if not marker.exists():
+            from coursekit.publish import configure_student, jupyter_config_dir
+
+            configure_student(jupyter_config_dir("sys-prefix"))
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
     folder = prepare(REPO)
     command = lab_command(REPO, folder, *sys.argv[1:])
     os.execv(command[0], command)

@@ -44,6 +44,22 @@ def public_text(source_nb: nbformat.NotebookNode) -> str:
     return "\n".join(_REGION.sub("", cell.source) for cell in source_nb.cells)
 
 
+def secret_lines(sources: list[nbformat.NotebookNode], lectures: list[nbformat.NotebookNode] = (), min_length: int = 12) -> list[str]:
+    """Lines of solution and hidden-test regions that no student file may contain.
+
+    A line that the visible part of a source notebook, or a lecture, shows
+    anyway is no secret, nor is a line too short to be telling.
+    """
+    public = "\n".join([*(public_text(nb) for nb in sources), *(c.source for nb in lectures for c in nb.cells)])
+    lines = {
+        line.strip()
+        for nb in sources
+        for region in hidden_regions(nb)
+        for line in region.splitlines()
+    }
+    return sorted(line for line in lines if len(line) >= min_length and line not in public)
+
+
 def fill(release_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
     """A copy of a release notebook with some solution cells replaced by answers."""
     nb = nbformat.from_dict(release_nb)

@@ -63,20 +63,13 @@ def test_make_release_reproduces_the_committed_release(tmp_path):
 
 
 def test_release_holds_no_solution_or_hidden_test():
-    sources = {path: nbtools.read(path) for a in ASSIGNMENTS for path in notebooks("source", a)}
-    # A line that the visible part of any notebook shows is no secret.
-    public = "\n".join(nbtools.public_text(nb) for nb in sources.values())
+    sources = [nbtools.read(path) for a in ASSIGNMENTS for path in notebooks("source", a)]
+    secrets = nbtools.secret_lines(sources)
+    assert len(secrets) > 20 * len(sources), f"only {len(secrets)} hidden lines found: are the regions marked?"
     released = {p: p.read_text(encoding="utf-8") for p in (ROOT / "release").rglob("*") if p.is_file()}
-    checked = 0
-    for path, source in sources.items():
-        for region in nbtools.hidden_regions(source):
-            for line in (line.strip() for line in region.splitlines()):
-                if len(line) < 12 or line in public:
-                    continue
-                checked += 1
-                leaks = [str(p.relative_to(ROOT)) for p, text in released.items() if line in text]
-                assert not leaks, f"{path.relative_to(ROOT)}: {line!r} from a hidden region appears in {leaks}"
-    assert checked > 20 * len(sources), f"only {checked} hidden lines were checked: are the regions marked?"
+    for line in secrets:
+        leaks = [str(p.relative_to(ROOT)) for p, text in released.items() if line in text]
+        assert not leaks, f"{line!r} from a hidden region appears in {leaks}"
     for text in released.values():
         for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
             assert marker not in text

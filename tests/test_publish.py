@@ -1,0 +1,92 @@
+"""`make publish`: the public student repository holds nothing students must not see."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import ASSIGNMENTS, LECTURES, ROOT
+from coursekit import nbtools, publish
+
+REPO_SLUG = "course-org/coroutines-student"
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    return publish.build(tmp_path_factory.mktemp("dist") / "student", REPO_SLUG)
+
+
+def files(folder):
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def test_only_student_material_is_copied(student):
+    top = {p.name for p in student.iterdir()}
+    assert top == {*publish.COPIED, "README.md", "postBuild", ".gitignore"}
+    names = {p.name for p in files(student)}
+    assert "gradebook.db" not in names and not any(n.endswith(".db") for n in names)
+    assert not any(p.is_relative_to(student / "tests") for p in files(student))
+    for content in (p.read_bytes() for p in files(student)):
+        assert not content.startswith(b"SQLite format 3")
+
+
+def test_no_solution_or_hidden_test_anywhere(student):
+    sources = [nbtools.read(p) for a in ASSIGNMENTS for p in (ROOT / "source" / a).glob("*.ipynb")]
+    lectures = [nbtools.read(p) for p in LECTURES]
+    secrets = nbtools.secret_lines(sources, lectures)
+    assert len(secrets) > 50, "too few hidden lines to check: are the regions marked?"
+    texts = {p: p.read_text(encoding="utf-8", errors="replace") for p in files(student)}
+    for line in secrets:
+        leaks = [str(p.relative_to(student)) for p, text in texts.items() if line in text]
+        assert not leaks, f"{line!r} from a solution or hidden test appears in {leaks}"
+    for text in texts.values():
+        assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
+
+
+def test_every_lecture_and_assignment_is_there(student):
+    assert sorted(p.name for p in (student / "notebooks").glob("*.ipynb")) == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert sorted(p.name for p in (student / "release").iterdir()) == ASSIGNMENTS
+
+
+def test_readme_launches_binder_and_explains_handing_in(student):
+    text = (student / "README.md").read_text(encoding="utf-8")
+    link = f"https://mybinder.org/v2/gh/{REPO_SLUG}/HEAD?urlpath=lab/tree/notebooks/01-crawler.ipynb"
+    assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({link})" in text
+    assert "Download" in text and "Validate" in text and "make lab" in text
+
+
+def test_binder_files(student):
+    post_build = (student / "postBuild").read_text(encoding="utf-8").splitlines()
+    assert post_build[0].startswith("#!") and "set -e" in post_build[:3]
+    assert os.access(student / "postBuild", os.X_OK)
+    assert "python -m coursekit.publish --configure-student sys-prefix" in post_build
+    env = yaml.safe_load((student / "environment.yml").read_text(encoding="utf-8"))
+    assert "python=3.12" in env["dependencies"]
+    assert not (student / "binder").exists()  # repo2docker reads one place only
+
+
+def test_student_configuration_leaves_only_validate(tmp_path):
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path))
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "coursekit.publish", "--configure-student", "user"],
+                   env=env, check=True)
+    result = subprocess.run([str(ROOT / ".venv/bin/jupyter"), "server", "extension", "list"], env=env,
+                            capture_output=True, text=True)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+    assert re.search(r"nbgrader\.server_extensions\.validate_assignment enabled", listing), listing
+    for name in ("formgrader", "course_list", "assignment_list"):
+        assert re.search(rf"nbgrader\.server_extensions\.{name} disabled", listing), listing
+    result = subprocess.run([str(ROOT / ".venv/bin/jupyter"), "labextension", "list"], env=env,
+                            capture_output=True, text=True)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+    for plugin in publish.LAB_PLUGINS_OFF:
+        assert plugin in listing.split("Disabled extensions:")[-1], listing
+    assert "validate-assignment" not in listing
+
+
+def test_make_publish_writes_dist_student():
+    result = subprocess.run(["make", "--no-print-directory", "-n", "publish"], cwd=ROOT, capture_output=True, text=True)
+    assert "-m coursekit.publish dist/student" in result.stdout
