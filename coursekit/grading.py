@@ -168,7 +168,9 @@ def run_async(
             f"completes (a deadlock)?{said}"
         )
     if outcome.error is not None:
-        raise outcome.error
+        # The student's own error, shown from the student's code down: the
+        # frames of this runner and of asyncio would only hide it.
+        raise outcome.error.with_traceback(_outside_the_runner(outcome.error.__traceback__))
     if outcome.problems:
         raise AssertionError(
             f"{name} left warnings behind: " + "; ".join(outcome.problems) + said
@@ -239,6 +241,17 @@ async def _call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     me = asyncio.current_task()
     outcome.leftover = [_task_name(t) for t in asyncio.all_tasks() if t is not me and not t.done()]
     return result
+
+
+_RUNNER_FILES = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(asyncio.__file__)))
+
+
+def _outside_the_runner(tb):
+    """The traceback from the first frame that is neither this package nor asyncio."""
+    start = tb
+    while start is not None and os.path.abspath(start.tb_frame.f_code.co_filename).startswith(_RUNNER_FILES):
+        start = start.tb_next
+    return start or tb
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:

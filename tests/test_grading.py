@@ -306,3 +306,16 @@ def test_real_loop_still_reports_blocking_sleep():
     with pytest.raises(AssertionError, match="blocking call"):
         run_async(blocking, virtual=False)
 
+
+
+def test_the_students_error_is_shown_from_the_students_code():
+    import traceback
+
+    async def stub(url):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError) as caught:
+        run_async(stub, "url_1")
+    frames = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
+    assert frames[-1] == "stub"
+    assert not {"_work", "_call", "run_until_complete"} & set(frames), frames
