@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from coursekit import lab, publish
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -44,11 +43,6 @@ CELLS_JS = """() => {
   return {cells: out, busy: panel.sessionContext.session?.kernel?.status !== 'idle'};
 }"""
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -13,7 +12,7 @@ import pytest
 
 from jupyterlab_server.workspaces_handler import WorkspacesManager
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from coursekit import lab
 
 
@@ -43,11 +42,6 @@ def test_workspace_shows_first_lecture_and_its_assignment(course_root):
     for widget in widgets:
         assert (course_root / data[widget]["data"]["path"]).is_file()
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow
