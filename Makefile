@@ -57,7 +57,10 @@ gradebook.db: $(STAMP) $(wildcard source/*/*.ipynb)
 
 # One student's broken notebook is logged and skipped; the others are still graded.
 autograde: gradebook.db
-	@status=0; for a in $(ASSIGNMENTS); do $(NBGRADER) autograde "$$a" --force || status=1; done; \
+	@status=0; for a in $(ASSIGNMENTS); do \
+	  if ls -d submitted/*/$$a >/dev/null 2>&1; then $(NBGRADER) autograde "$$a" --force || status=1; \
+	  else echo "autograde: no submissions for $$a yet"; fi; \
+	done; \
 	if [ $$status -ne 0 ]; then echo "autograde: some submissions failed, see the log above (the others were graded)"; fi; \
 	exit $$status
 

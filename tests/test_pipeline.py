@@ -100,3 +100,16 @@ def test_feedback_is_written_for_graded_students(graded):
 
 def test_every_assignment_has_submissions():
     assert {m.ASSIGNMENT for m in SUBMISSIONS} == set(ASSIGNMENTS)
+
+
+def test_assignments_nobody_submitted_yet_are_skipped(tmp_path):
+    course = CourseCopy(tmp_path)
+    module = SUBMISSIONS[0]
+    course.make("release")
+    release = nbtools.read(course.root / "release" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
+    course.submit("early_bird", module.ASSIGNMENT, module.NOTEBOOK, release)
+    result = course.make("autograde")  # raises if make fails
+    later = [a for a in ASSIGNMENTS if a != module.ASSIGNMENT]
+    for assignment in later:
+        assert f"autograde: no submissions for {assignment} yet" in result.stdout
+    assert (course.root / "autograded" / "early_bird" / module.ASSIGNMENT).is_dir()
