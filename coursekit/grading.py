@@ -34,16 +34,12 @@ import looptime
 __all__ = [
     "Run",
     "run_async",
-    "autograding",
     "expect",
     "expect_lines",
     "expect_loop_time",
     "expect_no_leftover_tasks",
     "random_delays",
 ]
-
-_real_sleep = time.sleep
-
 
 class _Stop(BaseException):
     """Raised inside a runaway worker thread to make it give up."""
@@ -55,7 +51,7 @@ class Run:
 
     name: str
     result: Any = None
-    loop_time: float = 0.0  # seconds on the virtual clock
+    loop_time: float = 0.0  # seconds on the loop's clock (virtual, unless virtual=False)
     real_time: float = 0.0  # seconds on the wall clock
     lines: list[str] = field(default_factory=list)  # what it printed
     leftover_tasks: list[str] = field(default_factory=list)  # tasks still pending at return
@@ -83,15 +79,6 @@ class _Outcome:
     problems: list[str] = field(default_factory=list)  # warnings, loop errors
     blocking: list[str] = field(default_factory=list)  # blocking calls seen
     hit_time_limit: bool = False
-
-
-def autograding() -> bool:
-    """True while ``nbgrader autograde`` runs the notebook.
-
-    Demonstrations that spend real seconds check this and skip themselves, so
-    that grading a submission does not pay for them.
-    """
-    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
 def run_async(
