@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tomllib
 
 import yaml
@@ -25,10 +24,6 @@ def test_binder_environment_pins_the_same_packages():
     assert pip_lists, "environment.yml has no pip section"
     assert pip_lists[0] == pyproject_dependencies()
     assert "python=3.12" in env["dependencies"]
-
-
-def test_course_runs_on_a_supported_python():
-    assert sys.version_info >= (3, 11)
 
 
 def jupyter(*args: str) -> str:
