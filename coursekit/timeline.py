@@ -46,16 +46,23 @@ class Timeline:
             self._view = _LiveView(self)
 
     @classmethod
-    def from_spans(cls, spans: list[tuple[str, float, float | None, str]]) -> "Timeline":
-        """A chart of recorded spans (name, start, stop or None, outcome), times in seconds."""
+    def from_spans(cls, spans: list[tuple[str, float, float | None, str]], live: bool = False) -> "Timeline":
+        """A chart of recorded spans (name, start, stop or None while running, outcome), in seconds."""
         timeline = cls.__new__(cls)
         timeline._origin, timeline.lanes, timeline._view = 0.0, {}, None
-        first = min((start for _, start, _, _ in spans), default=0.0)
-        for name, start, stop, outcome in spans:
-            timeline.lanes[name] = Lane(
-                name, round(start - first, 2), None if stop is None else round(stop - first, 2), outcome
-            )
+        timeline.replace(spans)
+        if live:
+            timeline._view = _LiveView(timeline)
         return timeline
+
+    def replace(self, spans: list[tuple[str, float, float | None, str]]) -> None:
+        """Draw these spans instead of what the chart showed."""
+        first = min((start for _, start, _, _ in spans), default=0.0)
+        self.lanes = {
+            name: Lane(name, round(start - first, 2), None if stop is None else round(stop - first, 2), outcome)
+            for name, start, stop, outcome in spans
+        }
+        self._redraw()
 
     def now(self) -> float:
         # Hundredths: exact in virtual time, and free of scheduling noise in real time.

@@ -162,3 +162,33 @@ def test_command_line_serves_the_site():
         server.terminate()
         server.wait(timeout=10)
         server.stdout.close()
+
+
+def test_live_view_draws_requests_as_the_server_sees_them():
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(
+        "import aiohttp, asyncio\n"
+        "from coursekit.cinema import CinemaSite, default_movies\n"
+        "site = CinemaSite(default_movies()[:3], latency=0.2).start()\n"
+        "async def crawl():\n"
+        "    async with aiohttp.ClientSession(headers={'User-Agent': 'Mozilla/5.0'}) as session:\n"
+        "        async def get(m):\n"
+        "            async with session.get(f'{site.url}/subject/{m.id}/') as r:\n"
+        "                return r.status\n"
+        "        return await asyncio.gather(*(get(m) for m in site.movies))\n"
+        "async with site.live_view('detail') as chart:\n"
+        "    statuses = await crawl()\n"
+        "site.stop()\n"
+        "statuses"
+    )])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    (display,) = [o for o in outputs if o.output_type == "display_data"]
+    assert "application/vnd.jupyter.widget-view+json" in display.data
+    lanes = display.data["text/plain"].splitlines()[1:]
+    assert len(lanes) == 3 and all(lane.startswith("detail /subject/") and "200 at" in lane for lane in lanes)
+    assert [o.data["text/plain"] for o in outputs if o.output_type == "execute_result"] == ["[200, 200, 200]"]
+    assert not any(o.output_type == "stream" and o.name == "stderr" for o in outputs)

@@ -12,6 +12,7 @@ connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -170,15 +171,45 @@ class CinemaSite:
                 row["poster"] = None
         return rows
 
+    def _spans(self, kind: str | None) -> list[tuple[str, float, float | None, str]]:
+        return [
+            (f"{e.kind} {e.path}", e.started, e.finished, str(e.status) if e.status is not None else "in flight")
+            for e in sorted(self.log.of(kind), key=lambda e: e.started)
+        ]
+
     def timeline(self, kind: str | None = None):
         """The logged requests as a chart, one lane per request."""
         from coursekit.timeline import Timeline
 
-        spans = [
-            (f"{e.kind} {e.path}", e.started, e.finished, str(e.status) if e.status is not None else "no reply")
-            for e in sorted(self.log.of(kind), key=lambda e: e.started)
-        ]
-        return Timeline.from_spans(spans)
+        return Timeline.from_spans(self._spans(kind))
+
+    @contextlib.asynccontextmanager
+    async def live_view(self, kind: str | None = None, every: float = 0.05):
+        """In a notebook: draw the requests as the server sees them, while the block runs.
+
+        The chart is redrawn by a task on the notebook's own loop, so the
+        widget is only ever touched from the kernel's thread.
+        """
+        from coursekit.timeline import Timeline
+
+        chart = Timeline.from_spans(self._spans(kind), live=True)
+
+        async def refresh() -> None:
+            while True:
+                await asyncio.sleep(every)
+                chart.replace(self._spans(kind))
+
+        task = asyncio.create_task(refresh())
+        try:
+            yield chart
+        finally:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                if asyncio.current_task().cancelling():  # we are being cancelled too: pass it on
+                    raise
+            chart.replace(self._spans(kind))
 
     # -- the server, in its own thread -----------------------------------
 
