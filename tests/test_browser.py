@@ -30,9 +30,12 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed: .ci/run installs Debian's chromium"),
 ]
 
+# The notebook panel showing a path (not whatever tab happens to be current).
+PANEL_JS = "(path) => Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.context?.path === path)"
+
 # What the notebook model says, read inside the page.
-CELLS_JS = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
+CELLS_JS = """(path) => {
+  const panel = (""" + PANEL_JS + """)(path);
   const cells = panel.content.model.cells;
   const out = [];
   for (let i = 0; i < cells.length; i++) {
@@ -105,17 +108,24 @@ def browser():
 def open_and_run_all(browser, url: str, path: str, timeout: float = 120):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(90_000)
-    page.goto(f"{url}/lab/tree/{path}?token={TOKEN}")
+    page.goto(f"{url}/lab/tree/{path}?reset&token={TOKEN}")  # reset: no tabs restored from before
     page.wait_for_function(
-        "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
-        timeout=90_000,
+        "(path) => (" + PANEL_JS + ")(path)?.sessionContext?.session?.kernel?.status === 'idle'", arg=path
     )
-    # Not awaited: the command's promise may never settle once a cell fails.
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-    deadline = time.monotonic() + timeout
+    run_all = """(path) => {
+      const panel = (""" + PANEL_JS + """)(path);
+      window.jupyterapp.shell.activateById(panel.id);
+      window.jupyterapp.commands.execute('notebook:run-all-cells');  // not awaited: it may never settle after an error
+    }"""
+    page.evaluate(run_all, path)
+    deadline, started = time.monotonic() + timeout, time.monotonic()
     while True:  # done when the kernel is idle again and no cell is queued
         time.sleep(1)
-        state = page.evaluate(CELLS_JS)
+        state = page.evaluate(CELLS_JS, path)
+        if not state["busy"] and not any(c["count"] for c in state["cells"]) and time.monotonic() - started > 10:
+            page.evaluate(run_all, path)  # the command came before the notebook was ready: again
+            started = time.monotonic()
+            continue
         queued = any(c["count"] is None and c["source"].strip() for c in state["cells"])
         if not state["busy"] and not queued:
             break
@@ -163,7 +173,7 @@ def test_release_notebook_fails_only_on_its_stubs(jupyterlab, browser):
 def test_student_has_validate_and_no_instructor_tools(jupyterlab, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(90_000)
-    page.goto(f"{jupyterlab}/lab/tree/my-work/01-crawler/crawler.ipynb?token={TOKEN}")
+    page.goto(f"{jupyterlab}/lab/tree/my-work/01-crawler/crawler.ipynb?reset&token={TOKEN}")
     validate = page.get_by_role("button", name="Validate")
     validate.wait_for(timeout=60_000)
     assert validate.is_visible()
