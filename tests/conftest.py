@@ -23,3 +23,14 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def run_in_kernel(*sources: str, allow_errors: bool = False) -> list[list]:
+    """Run code cells in a fresh python3 kernel, as a notebook would; the outputs of each cell."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(source) for source in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=allow_errors).execute()
+    return [cell.outputs for cell in nb.cells]

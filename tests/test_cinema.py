@@ -12,6 +12,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from conftest import run_in_kernel
 from coursekit.cinema import CinemaSite, default_movies, generated_movies, sampled_movies
 from coursekit.cinema import images, pages
 
@@ -165,10 +166,7 @@ def test_command_line_serves_the_site():
 
 
 def test_live_view_draws_requests_as_the_server_sees_them():
-    from nbclient import NotebookClient
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    nb = new_notebook(cells=[new_code_cell(
+    (outputs,) = run_in_kernel(
         "import aiohttp, asyncio\n"
         "from coursekit.cinema import CinemaSite, default_movies\n"
         "site = CinemaSite(default_movies()[:3], latency=0.2).start()\n"
@@ -182,10 +180,7 @@ def test_live_view_draws_requests_as_the_server_sees_them():
         "    statuses = await crawl()\n"
         "site.stop()\n"
         "statuses"
-    )])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
-    outputs = nb.cells[0].outputs
+    )
     (display,) = [o for o in outputs if o.output_type == "display_data"]
     assert "application/vnd.jupyter.widget-view+json" in display.data
     lanes = display.data["text/plain"].splitlines()[1:]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell, new_notebook
 
+from conftest import run_in_kernel
 from coursekit.magics import _format, rewrite
 
 CELLS = {
@@ -26,10 +24,7 @@ CELLS = {
 
 @pytest.fixture(scope="module")
 def outputs():
-    nb = new_notebook(cells=[new_code_cell(source) for source in CELLS.values()])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute()
-    return dict(zip(CELLS, (cell.outputs for cell in nb.cells)))
+    return dict(zip(CELLS, run_in_kernel(*CELLS.values(), allow_errors=True)))
 
 
 def text(outputs, name="stdout"):

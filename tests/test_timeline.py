@@ -3,9 +3,7 @@
 import asyncio
 import re
 
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell, new_notebook
-
+from conftest import run_in_kernel
 from coursekit.grading import run_async
 from coursekit.timeline import Timeline
 
@@ -71,7 +69,7 @@ def test_html_has_a_bar_per_lane_and_escapes_names():
 
 
 def test_live_timeline_shows_a_widget_with_a_text_fallback():
-    nb = new_notebook(cells=[new_code_cell(
+    (outputs,) = run_in_kernel(
         "import asyncio\n"
         "from coursekit.timeline import Timeline\n"
         "timeline = Timeline(live=True)\n"
@@ -80,13 +78,11 @@ def test_live_timeline_shows_a_widget_with_a_text_fallback():
         "    await asyncio.sleep(seconds)\n"
         "    timeline.stop(name, 'ok')\n"
         "_ = await asyncio.gather(job('fast', 0.1), job('slow', 0.3))"
-    )])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
-    (display,) = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
+    )
+    (display,) = [o for o in outputs if o.output_type == "display_data"]
     assert "application/vnd.jupyter.widget-view+json" in display.data
     lines = display.data["text/plain"].splitlines()  # the final state, kept by the display updates
     fast, slow = (float(re.search(r"ok at ([\d.]+) s", line)[1]) for line in lines[1:3])
     assert lines[1].startswith("fast") and lines[2].startswith("slow")
     assert 0.1 <= fast < slow and slow >= 0.3  # real seconds: both bars drawn to their end
-    assert not any(o.output_type == "stream" and o.name == "stderr" for o in nb.cells[0].outputs)
+    assert not any(o.output_type == "stream" and o.name == "stderr" for o in outputs)
