@@ -77,7 +77,7 @@ benchmark: install
 
 # No solution, hidden test or gradebook goes there: tests/test_publish.py checks.
 publish: install
-	$(BIN)/python -m coursekit.publish dist/student $(STUDENT_REPO)
+	$(BIN)/python -m instructor.publish dist/student $(STUDENT_REPO)
 
 clean:
 	rm -rf .pytest_cache build *.egg-info

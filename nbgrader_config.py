@@ -23,3 +23,28 @@ c.Execute.timeout = 60
 
 # A student who deletes a test cell gets it back, so it is still graded.
 c.OverwriteCells.add_missing_cells = True
+
+# -- Grading hostile code (README: "What grading protects") ---------------------
+import sys  # noqa: E402
+
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
+
+from instructor import sandbox  # noqa: E402
+from instructor.screening import ScreenCode  # noqa: E402
+
+# Every kernel nbgrader starts comes from this provisioner; while autograding it
+# runs the kernel in a bubblewrap sandbox (instructor/sandbox.py). A deployment
+# that grades in containers names its own provisioner here instead.
+c.KernelProvisionerFactory.default_provisioner_name = sandbox.NAME
+os.environ["JUPYTER_DEFAULT_PROVISIONER_NAME"] = sandbox.NAME
+
+# Student code is screened once the course's own cells are restored, before it runs.
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, ScreenCode,
+                                      CheckCellMetadata]
+
+# Refuse to autograde without the sandbox, before touching any submission.
+if sys.argv[1:2] == ["autograde"]:
+    try:
+        sandbox.require()
+    except sandbox.SandboxUnavailable as error:
+        sys.exit(f"nbgrader autograde refused: {error}")

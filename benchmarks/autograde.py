@@ -24,8 +24,8 @@ from pathlib import Path
 
 import nbformat
 
-from coursekit import nbtools
-from coursekit.course import CourseCopy
+from instructor import nbtools
+from instructor.course import CourseCopy
 
 ASSIGNMENT, NOTEBOOK = "01-crawler", "crawler"
 EMPTY = "00-empty"

@@ -25,9 +25,9 @@ import time
 
 import requests
 
-from coursekit import nbtools
+from instructor import nbtools
 from coursekit.cinema import CinemaSite, generated_movies
-from coursekit.course import REPO
+from instructor.course import REPO
 
 LATENCY = 0.2
 HEADERS = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) CourseBenchmark/1.0"}

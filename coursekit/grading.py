@@ -354,10 +354,54 @@ def _tail(lines: list[str], count: int = 8) -> str:
 # -- assertions whose messages say expected, got, and the likely cause ---------
 
 
+_PLAIN = (type(None), bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
+
+
+def _foreign(value: Any, depth: int = 0) -> str | None:
+    """The first object in ``value`` that is not of an exact built-in type, or None.
+
+    Only exact built-in values are compared: an object of the student's own
+    class could answer ``==`` however it likes.
+    """
+    kind = type(value)
+    if kind not in _PLAIN:
+        return kind.__name__
+    if depth > 20:
+        return "a structure nested too deep"
+    if kind is dict:
+        items = [*value.keys(), *value.values()]
+    elif kind in (list, tuple, set, frozenset):
+        items = list(value)
+    else:
+        return None
+    for item in items:
+        found = _foreign(item, depth + 1)
+        if found:
+            return found
+    return None
+
+
 def expect(actual: Any, expected: Any, what: str, hint: str = "") -> None:
-    """Assert ``actual == expected``; the message names ``what`` was checked."""
-    if actual != expected:
+    """Assert ``actual == expected``, compared as exact built-in values; the message names ``what`` was checked."""
+    foreign = _foreign(actual)
+    if foreign:
+        raise AssertionError(
+            f"{what}: expected {expected!r}, got an object of type {foreign}. "
+            f"Return plain values (str, int, list, dict, tuple, None), not objects of your own classes."
+        )
+    if not _equal(actual, expected):
         raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}." + (f" {hint}" if hint else ""))
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    """Equality that also tells 1 from True and 1.0 from 1 in the expected answer."""
+    if type(actual) is not type(expected) and not (type(actual) in (int, float) and type(expected) in (int, float)):
+        return False
+    if type(expected) in (list, tuple):
+        return len(actual) == len(expected) and all(_equal(a, e) for a, e in zip(actual, expected))
+    if type(expected) is dict:
+        return actual.keys() == expected.keys() and all(_equal(actual[k], expected[k]) for k in expected)
+    return actual == expected
 
 
 EARLY = "it returned before all the expected waiting was done: does it wait for every page, or return an answer that only fits the examples?"

@@ -16,9 +16,56 @@ from pathlib import Path
 
 from jupyterlab_server.workspaces_handler import WorkspacesManager
 
-from coursekit.course import REPO
+# The course folder: the one holding this package.
+REPO = Path(__file__).resolve().parent.parent
 
 WORKSPACE = "course"
+
+# nbgrader's instructor parts, switched off for students: only Validate stays.
+LAB_PLUGINS_OFF = [
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:assignment-list",
+]
+SERVER_EXTENSIONS_OFF = [
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.course_list",
+    "nbgrader.server_extensions.assignment_list",
+]
+
+
+
+def configure_student(config_dir: Path) -> None:
+    """Leave only nbgrader's Validate extension on, in a jupyter config directory.
+
+    Written as the JSON files jupyter reads, rather than through `jupyter
+    server extension disable`, which refuses nbgrader's extensions when it
+    fails to validate them. The server file sorts after nbgrader's own
+    (nbgrader.json), so it wins.
+    """
+    server = config_dir / "jupyter_server_config.d" / "zz-course-student.json"
+    server.parent.mkdir(parents=True, exist_ok=True)
+    server.write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in SERVER_EXTENSIONS_OFF}}}, indent=1),
+        encoding="utf-8",
+    )
+    page = config_dir / "labconfig" / "page_config.json"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    config = json.loads(page.read_text(encoding="utf-8")) if page.exists() else {}
+    config.setdefault("disabledExtensions", {}).update({plugin: True for plugin in LAB_PLUGINS_OFF})
+    page.write_text(json.dumps(config, indent=1), encoding="utf-8")
+
+
+def jupyter_config_dir(level: str) -> Path:
+    """Where a level's configuration lives: the environment's, or the user's."""
+    if level == "sys-prefix":
+        return Path(sys.prefix) / "etc" / "jupyter"
+    from jupyter_core.paths import jupyter_config_dir as user_dir
+
+    return Path(user_dir())
+
+
 
 
 def copy_assignments(root: Path) -> list[Path]:
@@ -92,11 +139,12 @@ def main() -> None:
     if sys.argv[1:] == ["--prepare"]:  # Binder's postBuild: copies and workspace only
         prepare(REPO)
         return
+    if sys.argv[1:2] == ["--configure-student"]:  # Binder's postBuild, or by hand: LEVEL is sys-prefix or user
+        configure_student(jupyter_config_dir(sys.argv[2]))
+        return
     if not (REPO / "source").exists():  # the student repository: Validate only, set up once
         marker = REPO / ".jupyter" / "student-configured"
         if not marker.exists():
-            from coursekit.publish import configure_student, jupyter_config_dir
-
             configure_student(jupyter_config_dir("sys-prefix"))
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()

@@ -7,7 +7,7 @@ import socket
 import sys
 from pathlib import Path
 
-from coursekit.course import REPO as ROOT
+from instructor.course import REPO as ROOT
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from coursekit import nbtools
+from instructor import nbtools
 from conftest import ASSIGNMENTS, ROOT
-from coursekit.course import CourseCopy
+from instructor.course import CourseCopy
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, free_port
-from coursekit import lab, publish
+from coursekit import lab
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = ROOT / "screenshots"
@@ -56,7 +56,7 @@ def jupyterlab(tmp_path_factory):
         shutil.copytree(ROOT / folder, root / folder)
     shutil.copy(ROOT / "nbgrader_config.py", root)
     config = tmp_path_factory.mktemp("jupyter-config")
-    publish.configure_student(config)
+    lab.configure_student(config)
     settings = tmp_path_factory.mktemp("lab-settings")
     # Every cell in the DOM (no windowing), so the test can see each output.
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
@@ -178,7 +178,7 @@ def test_student_has_validate_and_no_instructor_tools(jupyterlab, browser):
     validate.wait_for(timeout=60_000)
     assert validate.is_visible()
     disabled = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).disabledExtensions")
-    assert set(publish.LAB_PLUGINS_OFF) <= set(disabled)
+    assert set(lab.LAB_PLUGINS_OFF) <= set(disabled)
     assert "@jupyter/nbgrader:validate-assignment" not in disabled
     shoot(page, "assignment-01-validate")
     page.close()

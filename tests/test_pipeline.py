@@ -12,9 +12,9 @@ import importlib
 import pytest
 from nbgrader.api import Gradebook
 
-from coursekit import nbtools
+from instructor import nbtools
 from conftest import ASSIGNMENTS
-from coursekit.course import CourseCopy
+from instructor.course import CourseCopy
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 

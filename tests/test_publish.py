@@ -10,7 +10,9 @@ import pytest
 import yaml
 
 from conftest import ASSIGNMENTS, LECTURES, ROOT
-from coursekit import nbtools, publish
+from coursekit import lab
+from instructor import publish
+from instructor import nbtools
 
 REPO_SLUG = "course-org/coroutines-student"
 
@@ -63,7 +65,7 @@ def test_binder_files(student):
     post_build = (student / "postBuild").read_text(encoding="utf-8").splitlines()
     assert post_build[0].startswith("#!") and "set -e" in post_build[:3]
     assert os.access(student / "postBuild", os.X_OK)
-    assert "python -m coursekit.publish --configure-student sys-prefix" in post_build
+    assert "python -m coursekit.lab --configure-student sys-prefix" in post_build
     env = yaml.safe_load((student / "environment.yml").read_text(encoding="utf-8"))
     assert "python=3.12" in env["dependencies"]
     assert not (student / "binder").exists()  # repo2docker reads one place only
@@ -71,7 +73,7 @@ def test_binder_files(student):
 
 def test_student_configuration_leaves_only_validate(tmp_path):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path))
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "coursekit.publish", "--configure-student", "user"],
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "coursekit.lab", "--configure-student", "user"],
                    env=env, check=True)
     result = subprocess.run([str(ROOT / ".venv/bin/jupyter"), "server", "extension", "list"], env=env,
                             capture_output=True, text=True)
@@ -82,11 +84,11 @@ def test_student_configuration_leaves_only_validate(tmp_path):
     result = subprocess.run([str(ROOT / ".venv/bin/jupyter"), "labextension", "list"], env=env,
                             capture_output=True, text=True)
     listing = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
-    for plugin in publish.LAB_PLUGINS_OFF:
+    for plugin in lab.LAB_PLUGINS_OFF:
         assert plugin in listing.split("Disabled extensions:")[-1], listing
     assert "validate-assignment" not in listing
 
 
 def test_make_publish_writes_dist_student():
     result = subprocess.run(["make", "--no-print-directory", "-n", "publish"], cwd=ROOT, capture_output=True, text=True)
-    assert "-m coursekit.publish dist/student" in result.stdout
+    assert "-m instructor.publish dist/student" in result.stdout

@@ -14,6 +14,7 @@ From a shell: ``python -m coursekit.cinema --port 8000 --latency 0.5``.
 """
 
 from coursekit.cinema.data import Movie, default_movies, generated_movies, sampled_movies
+from coursekit.cinema.isolated import IsolatedCinemaSite
 from coursekit.cinema.server import CinemaSite, RequestLog
 
-__all__ = ["CinemaSite", "Movie", "RequestLog", "default_movies", "generated_movies", "sampled_movies"]
+__all__ = ["CinemaSite", "IsolatedCinemaSite", "Movie", "RequestLog", "default_movies", "generated_movies", "sampled_movies"]

@@ -1,4 +1,4 @@
-"""Build the public student repository: ``python -m coursekit.publish DEST OWNER/REPO``.
+"""Build the public student repository: ``python -m instructor.publish DEST OWNER/REPO``.
 
 Binder launches are public and keep nothing, so the repository students
 launch holds the lectures, the student versions of the assignments and this
@@ -9,66 +9,20 @@ solution and no hidden test.  ``make publish`` runs it into dist/student/.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import sys
 from pathlib import Path
 
-from coursekit.course import REPO
+from instructor.course import REPO
 
 # What students get, besides the files written below. Nothing else is copied.
 COPIED = ["notebooks", "release", "coursekit", "pyproject.toml", "environment.yml", "Makefile"]
-
-# nbgrader's instructor parts, switched off for students: only Validate stays.
-LAB_PLUGINS_OFF = [
-    "@jupyter/nbgrader:formgrader",
-    "@jupyter/nbgrader:create-assignment",
-    "@jupyter/nbgrader:course-list",
-    "@jupyter/nbgrader:assignment-list",
-]
-SERVER_EXTENSIONS_OFF = [
-    "nbgrader.server_extensions.formgrader",
-    "nbgrader.server_extensions.course_list",
-    "nbgrader.server_extensions.assignment_list",
-]
-
 POST_BUILD = """#!/bin/bash
 # Binder runs this once, after installing environment.yml.
 set -e
 pip install --no-deps -e .
-python -m coursekit.publish --configure-student sys-prefix
+python -m coursekit.lab --configure-student sys-prefix
 python -m coursekit.lab --prepare
 """
-
-
-def configure_student(config_dir: Path) -> None:
-    """Leave only nbgrader's Validate extension on, in a jupyter config directory.
-
-    Written as the JSON files jupyter reads, rather than through `jupyter
-    server extension disable`, which refuses nbgrader's extensions when it
-    fails to validate them. The server file sorts after nbgrader's own
-    (nbgrader.json), so it wins.
-    """
-    server = config_dir / "jupyter_server_config.d" / "zz-course-student.json"
-    server.parent.mkdir(parents=True, exist_ok=True)
-    server.write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in SERVER_EXTENSIONS_OFF}}}, indent=1),
-        encoding="utf-8",
-    )
-    page = config_dir / "labconfig" / "page_config.json"
-    page.parent.mkdir(parents=True, exist_ok=True)
-    config = json.loads(page.read_text(encoding="utf-8")) if page.exists() else {}
-    config.setdefault("disabledExtensions", {}).update({plugin: True for plugin in LAB_PLUGINS_OFF})
-    page.write_text(json.dumps(config, indent=1), encoding="utf-8")
-
-
-def jupyter_config_dir(level: str) -> Path:
-    """Where a level's configuration lives: the environment's, or the user's."""
-    if level == "sys-prefix":
-        return Path(sys.prefix) / "etc" / "jupyter"
-    from jupyter_core.paths import jupyter_config_dir as user_dir
-
-    return Path(user_dir())
 
 
 def launch_link(repo: str, path: str = "notebooks/01-crawler.ipynb") -> str:
@@ -155,11 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dest", nargs="?", type=Path)
     parser.add_argument("repo", nargs="?", help="OWNER/REPO of the public student repository")
-    parser.add_argument("--configure-student", metavar="LEVEL", choices=["sys-prefix", "user"])
     args = parser.parse_args()
-    if args.configure_student:
-        configure_student(jupyter_config_dir(args.configure_student))
-        return
     if not args.dest or not args.repo:
         parser.error("give DEST and OWNER/REPO")
     print(f"student repository written to {build(args.dest, args.repo)}; launch link: {launch_link(args.repo)}")

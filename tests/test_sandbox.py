@@ -1,0 +1,192 @@
+"""The grading sandbox on its own: what a kernel started for autograding can and cannot do.
+
+Code here runs in a real kernel started by instructor.sandbox's provisioner,
+exactly as nbgrader autograde starts it, but without the code screening in
+front of it, so each test sees the sandbox alone stop the attack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import ROOT, VENV_BIN
+from instructor import sandbox
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sandbox._probe() is not None, reason="bubblewrap cannot run here"),
+]
+
+RUNNER = textwrap.dedent(
+    """
+    import json, os, sys
+    os.environ["JUPYTER_DEFAULT_PROVISIONER_NAME"] = "course-sandbox"
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+    from traitlets.config import Config
+
+    cells, settings = json.load(sys.stdin)
+    config = Config()
+    for key, value in settings.items():
+        config.SandboxProvisioner[key] = value
+    nb = new_notebook(cells=[new_code_cell(source) for source in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, config=config)
+    try:
+        client.execute()
+        died = None
+    except Exception as error:  # a kernel killed by a limit
+        died = f"{type(error).__name__}: {error}"
+    outputs = []
+    for cell in nb.cells:
+        text = ""
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                text += out.text
+            elif out.output_type == "error":
+                text += f"{out.ename}: {out.evalue}\\n"
+            elif "text/plain" in out.get("data", {}):
+                text += out.data["text/plain"] + "\\n"
+        outputs.append(text)
+    print(json.dumps({"outputs": outputs, "died": died}))
+    """
+)
+
+
+def run_sandboxed(*cells: str, **settings) -> dict:
+    """Run cells in a sandboxed grading kernel; the text each printed, and how the kernel ended."""
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER], input=json.dumps([list(cells), settings]), capture_output=True, text=True,
+        timeout=240, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_kernel_is_another_user_with_an_empty_private_home():
+    out = run_sandboxed(
+        "import os, pathlib; print(os.getuid(), os.getgid(), os.getcwd())",
+        "print(sorted(os.listdir(os.path.expanduser('~'))), sorted(os.listdir('/tmp')))",
+        "print(sorted(os.listdir('/')))",
+    )["outputs"]
+    uid, gid, cwd = out[0].split()
+    assert int(uid) >= sandbox.UID_BASE and int(gid) >= sandbox.UID_BASE and cwd == sandbox.HOME
+    home, tmp = out[1].strip().split("] [")
+    assert home == "['.ipython'" and tmp.startswith("'course-kernel-") and "," not in tmp  # IPython's own, the sockets
+    assert "work" not in out[2] or str(ROOT).startswith("/work")  # only the folders bound in
+
+
+def test_course_files_gradebook_and_other_homes_are_out_of_reach(tmp_path):
+    secret = ROOT / "source" / "01-crawler" / "crawler.ipynb"
+    out = run_sandboxed(
+        f"""
+import os
+for path in [{str(secret)!r}, {str(ROOT / 'gradebook.db')!r}, {str(ROOT / 'submitted')!r}, '/root/.bash_history',
+             '/etc/shadow', {str(tmp_path)!r}]:
+    try:
+        print(path, os.listdir(path) if os.path.isdir(path) else open(path).read(10))
+    except OSError as error:
+        print(path, type(error).__name__)
+""",
+    )["outputs"][0]
+    for line in out.strip().splitlines():
+        assert line.split()[-1] in ("FileNotFoundError", "PermissionError"), out
+
+
+def test_the_python_environment_is_read_only():
+    out = run_sandboxed(
+        "import coursekit.grading, os\n"
+        "try:\n    open(coursekit.grading.__file__, 'a')\nexcept OSError as e:\n    print(type(e).__name__, e.errno)\n"
+        "try:\n    open(os.path.join(os.path.dirname(os.__file__), 'planted.py'), 'w')\nexcept OSError as e:\n    print(type(e).__name__, e.errno)"
+    )["outputs"][0]
+    assert out.count("OSError 30") + out.count("PermissionError 13") == 2, out
+
+
+def test_no_network_but_loopback():
+    out = run_sandboxed(
+        textwrap.dedent(
+            """
+            import socket
+            server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+            client = socket.create_connection(server.getsockname(), timeout=2)
+            print("loopback ok")
+            for address in [("10.0.0.1", 80), ("8.8.8.8", 53)]:
+                try:
+                    socket.create_connection(address, timeout=2)
+                    print("reached", address)
+                except OSError as error:
+                    print("blocked", error.errno)
+            """
+        )
+    )["outputs"][0]
+    assert "loopback ok" in out and "reached" not in out and out.count("blocked") == 2, out
+
+
+def test_the_chapter_4_site_runs_inside_the_sandbox():
+    out = run_sandboxed(
+        "import requests\nfrom coursekit.cinema import IsolatedCinemaSite, default_movies\n"
+        "with IsolatedCinemaSite(default_movies()[:2]) as site:\n"
+        "    print(requests.get(site.url + '/cinema/later/beijing/', headers={'User-Agent': 'Mozilla/5.0'}).status_code,"
+        " site.log.count())"
+    )["outputs"][0]
+    assert out.split() == ["200", "1"], out
+
+
+def test_memory_and_process_limits(tmp_path):
+    out = run_sandboxed(
+        "try:\n    block = bytearray(6 << 30)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')",
+        textwrap.dedent(
+            """
+            import os, time
+            children = []
+            try:
+                for _ in range(200):
+                    pid = os.fork()
+                    if pid == 0:
+                        time.sleep(30)
+                        os._exit(0)
+                    children.append(pid)
+                print("forked", len(children))
+            except OSError as error:
+                print("stopped after", len(children), error.errno)
+            """
+        ),
+        memory_limit=2 << 30,
+        process_limit=32,
+    )["outputs"]
+    assert out[0].strip() == "MemoryError"
+    assert out[1].startswith("stopped after"), out[1]
+    assert int(out[1].split()[2]) < 32
+
+
+def test_processes_left_behind_die_with_the_kernel():
+    marker = "course-sandbox-leftover-marker"
+    run_sandboxed(
+        f"import subprocess\nsubprocess.Popen(['sh', '-c', 'exec -a {marker} sleep 300'], start_new_session=True)\nprint('started')"
+    )
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert marker not in ps
+
+
+def test_a_notebook_that_runs_too_long_is_stopped():
+    result = run_sandboxed("print('first')", "import time\ntime.sleep(60)", "print('never')", time_limit=3.0)
+    assert result["died"] and "first" in result["outputs"][0] and "never" not in result["outputs"][2]
+
+
+def test_autograde_refuses_without_bubblewrap(tmp_path):
+    """Plain `nbgrader autograde` in the course folder stops before grading anyone, and says what to do."""
+    env = dict(os.environ, PATH=str(VENV_BIN))
+    assert shutil.which("bwrap", path=env["PATH"]) is None
+    result = subprocess.run([str(VENV_BIN / "nbgrader"), "autograde", "01-crawler"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "nbgrader autograde refused" in result.stderr and "apt-get install bubblewrap" in result.stderr
+    assert "COURSE_SANDBOX=off" in result.stderr
