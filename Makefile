@@ -56,12 +56,15 @@ gradebook.db: $(STAMP) $(wildcard source/*/*.ipynb)
 	$(MAKE) release
 
 # One student's broken notebook is logged and skipped; the others are still graded.
+# Each kernel runs in a bubblewrap sandbox (instructor/sandbox.py); submissions
+# whose code breaks the course's rules are listed at the end.
 autograde: gradebook.db
 	@status=0; for a in $(ASSIGNMENTS); do \
 	  if ls -d submitted/*/$$a >/dev/null 2>&1; then $(NBGRADER) autograde "$$a" --force || status=1; \
 	  else echo "autograde: no submissions for $$a yet"; fi; \
 	done; \
 	if [ $$status -ne 0 ]; then echo "autograde: some submissions failed, see the log above (the others were graded)"; fi; \
+	$(BIN)/python -m instructor.screening autograded; \
 	exit $$status
 
 feedback: gradebook.db
@@ -70,6 +73,7 @@ feedback: gradebook.db
 grades: gradebook.db
 	$(NBGRADER) export --to grades.csv
 	@echo "wrote grades.csv"
+	@$(BIN)/python -m instructor.audit
 
 benchmark: install
 	$(BIN)/python benchmarks/autograde.py

@@ -27,9 +27,14 @@ c.OverwriteCells.add_missing_cells = True
 # -- Grading hostile code (README: "What grading protects") ---------------------
 import sys  # noqa: E402
 
-from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput, OverwriteCells,
+    OverwriteKernelspec, SaveAutoGrades,
+)
 
 from instructor import sandbox  # noqa: E402
+from instructor.execute import BoundedExecute  # noqa: E402
 from instructor.screening import ScreenCode  # noqa: E402
 
 # Every kernel nbgrader starts comes from this provisioner; while autograding it
@@ -41,6 +46,11 @@ os.environ["JUPYTER_DEFAULT_PROVISIONER_NAME"] = sandbox.NAME
 # Student code is screened once the course's own cells are restored, before it runs.
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, ScreenCode,
                                       CheckCellMetadata]
+# nbgrader's own list, with Execute bounded in how much output it keeps in memory.
+c.Autograde.autograde_preprocessors = [BoundedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# The sandbox stops a whole notebook after this long (a slow or hostile one costs at most this).
+c.SandboxProvisioner.time_limit = 120.0
 
 # Refuse to autograde without the sandbox, before touching any submission.
 if sys.argv[1:2] == ["autograde"]:

@@ -81,3 +81,36 @@ class ScreenCode(NbGraderPreprocessor):
         with open(path, "w", encoding="utf-8") as f:
             json.dump({"student": info["student"], "assignment": info["assignment"], "notebook": info["notebook"],
                        "violations": rows}, f, ensure_ascii=False, indent=1)
+
+
+def flagged(autograded: str) -> list[dict]:
+    """Every screening record with violations under an autograded/ folder."""
+    records = []
+    for root, _, files in os.walk(autograded):
+        for name in sorted(files):
+            if name.endswith(".screening.json"):
+                with open(os.path.join(root, name), encoding="utf-8") as f:
+                    record = json.load(f)
+                if record["violations"]:
+                    records.append(record)
+    return sorted(records, key=lambda r: (r["assignment"], r["student"], r["notebook"]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m instructor.screening autograded``: list the cells the autograder refused to run."""
+    import sys
+
+    folder = (argv or sys.argv[1:] or ["autograded"])[0]
+    records = flagged(folder)
+    if not records:
+        print("screening: no submission broke the rules for graded code")
+        return
+    print(f"screening: {len(records)} submission(s) had cells that were not run (they score nothing):")
+    for record in records:
+        print(f"  {record['student']} {record['assignment']}/{record['notebook']}:")
+        for v in record["violations"]:
+            print(f"    cell {v['cell']} line {v['line']}: {v['reason']}  |  {v['code'].strip()[:100]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""nbgrader's Execute preprocessor, with a bound on what one cell may print.
+
+nbclient keeps every output message of a cell in the grader's memory until the
+cell ends, and nbgrader's LimitOutput trims only afterwards: a submission that
+prints in a loop until its time runs out could fill the grading machine's
+memory.  This keeps the first ``max_output_bytes`` of a cell's output and
+drops the rest, leaving a note in its place.
+"""
+
+from __future__ import annotations
+
+import json
+
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+
+
+class BoundedExecute(Execute):
+    max_output_bytes = Integer(2 << 20, config=True, help="Output kept per cell, in bytes of message content.")
+
+    def output(self, outs, msg, display_id, cell_index):
+        seen = self._output_bytes.get(cell_index, 0) if hasattr(self, "_output_bytes") else 0
+        if not hasattr(self, "_output_bytes"):
+            self._output_bytes = {}
+        if seen > self.max_output_bytes:
+            return None
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        self._output_bytes[cell_index] = seen + size
+        if seen + size > self.max_output_bytes:
+            note = new_output(
+                "stream", name="stdout",
+                text=f"\n[the autograder kept the first {self.max_output_bytes >> 20} MB of this cell's output and dropped the rest]\n",
+            )
+            outs.append(note)
+            return None
+        return super().output(outs, msg, display_id, cell_index)
