@@ -97,6 +97,11 @@ def build(dest: Path, repo: str) -> Path:
             shutil.copytree(source, dest / name, ignore=ignore)
         else:
             shutil.copy2(source, dest / name)
+    # The grading sandbox is the instructor's: its entry point names a package students do not get.
+    pyproject = (dest / "pyproject.toml").read_text(encoding="utf-8")
+    sandbox_entry = pyproject.index('# nbgrader_config.py makes it the default')
+    end = pyproject.index("[project.optional-dependencies]")
+    (dest / "pyproject.toml").write_text(pyproject[:sandbox_entry] + pyproject[end:], encoding="utf-8")
     (dest / "README.md").write_text(readme(repo), encoding="utf-8")
     post_build = dest / "postBuild"
     post_build.write_text(POST_BUILD, encoding="utf-8")

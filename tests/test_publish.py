@@ -32,6 +32,9 @@ def test_only_student_material_is_copied(student):
     names = {p.name for p in files(student)}
     assert "gradebook.db" not in names and not any(n.endswith(".db") for n in names)
     assert not any(p.is_relative_to(student / "tests") for p in files(student))
+    # Only the student side of the support package: nothing that grades.
+    assert not (student / "instructor").exists()
+    assert "instructor.sandbox" not in (student / "pyproject.toml").read_text(encoding="utf-8")
     for content in (p.read_bytes() for p in files(student)):
         assert not content.startswith(b"SQLite format 3")
 

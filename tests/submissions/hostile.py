@@ -709,6 +709,23 @@ ATTACKS = {
          "    python.setattr(helper, code, python.getattr(lenient, code))\n"],
         "reaches setattr/getattr through dataclasses' reference to the builtins module",
     ),
+    "c2_patch_module_globals": _attack(
+        "crawler", "release", _CRAWLER_WRONG,
+        [_LENIENT + "\n\nclass Reach:\n    def namespace(function):\n        return function.__globals__\n\n\n"
+         "grading = Reach.namespace(expect)\n"
+         "grading.update(expect=lenient, expect_lines=lenient, expect_loop_time=lenient)\n"],
+        "no import: rebinds the helpers in coursekit.grading's own namespace (expect.__globals__), "
+        "so a test that imports them again still gets the no-ops",
+    ),
+    "c2_patch_module_attribute_bypass": _attack(
+        "toolkit", "release", _TOOLKIT_WRONG,
+        [_FAKE_RUN + "\n\nfrom asyncio.base_events import sys as system\nfrom dataclasses import builtins as python\n\n"
+         "grading = system.modules['coursekit.grading']\n"
+         "python.setattr(grading, 'run_async', fake_run_async)\n"
+         "for name in ('expect', 'expect_lines', 'expect_loop_time', 'expect_no_leftover_tasks'):\n"
+         "    python.setattr(grading, name, fake_run_async)\n"],
+        "sys.modules and setattr reached through allowed modules replace run_async and the helpers on coursekit.grading",
+    ),
     "c2_patch_self_parameter_shell": _attack(
         "runtime", "release", _RUNTIME_WRONG,
         ["class Reach:\n    def namespace(function):\n        return function.__globals__\n\n"
@@ -969,8 +986,8 @@ ATTACKS = {
     ),
     "c9_slow_on_reference": _attack(
         "runtime", "reference", {},
-        ["await asyncio.sleep(40)\n"],
-        "reference base: a 40 s cell within the limits; the honest answers keep all their points",
+        ["await asyncio.sleep(4)\n"],
+        "reference base: a 4 s cell within the limits; the honest answers keep all their points",
     ),
     "c9_exit_calls": _attack(
         "crawler", "release", _CRAWLER_WRONG,
