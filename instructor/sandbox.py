@@ -98,8 +98,10 @@ def require() -> None:
 
 def _namespace_args() -> list[str]:
     """Namespaces: as root, a real other uid is set inside (setpriv); otherwise a user namespace maps one."""
+    # No --new-session: the kernel stays in bwrap's process group, so nbgrader's interrupt
+    # (SIGINT to that group) reaches a cell that ran out of time. It has no terminal to abuse.
     common = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-              "--die-with-parent", "--new-session"]
+              "--die-with-parent"]
     if os.geteuid() == 0:
         return common
     return ["--unshare-user", "--uid", "65534", "--gid", "65534", *common]
@@ -231,6 +233,17 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
             self.timer.start()
         return info
 
+    async def send_signal(self, signum: int) -> None:
+        """An interrupt goes to the kernel inside, not to bwrap (which would end the whole sandbox)."""
+        if not self.sandboxed or signum == signal.SIGKILL or self.process is None:
+            return await super().send_signal(signum)
+        for pid in _descendants(self.process.pid):
+            try:
+                if os.path.basename(os.readlink(f"/proc/{pid}/exe")) != "bwrap":
+                    os.kill(pid, signum)
+            except OSError:
+                pass
+
     def _out_of_time(self) -> None:
         self.timed_out = True
         self.log.error("sandbox: the notebook ran longer than %g s in all; its kernel was killed", self.time_limit)
@@ -247,6 +260,25 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         if self.folder and not restart:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def main() -> None:

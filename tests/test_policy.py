@@ -60,6 +60,16 @@ HONEST = {
         "        async with session.get(url) as response:\n            response.raise_for_status()\n"
         "            return BeautifulSoup(await response.text(), 'lxml').select_one('#mainpic img')['src']"
     ),
+    "class_with_closures_and_errors": (
+        "import dataclasses\n\nclass CrawlError(Exception):\n    def __init__(self, url):\n        super().__init__(f'failed {url}')\n"
+        "        self.url = url\n\n@dataclasses.dataclass\nclass Pool:\n    size: int\n    done: int = 0\n\n"
+        "    @classmethod\n    def of(cls, size):\n        return cls(size)\n\n"
+        "    async def run(self, urls):\n        limit = asyncio.Semaphore(self.size)\n        async def one(url):\n"
+        "            async with limit:\n                self.done += 1\n                return await crawl_page(url)\n"
+        "        try:\n            return await asyncio.gather(*(one(u) for u in urls))\n        except CrawlError as error:\n"
+        "            raise CrawlError(error.url) from error\n\nasync def crawl_with_tasks(urls):\n    pool = Pool.of(3)\n"
+        "    if not isinstance(pool, Pool):\n        raise CrawlError('x')\n    return await pool.run(urls)"
+    ),
     "format_literal": "message = '{} of {}'.format(1, 2)\nprint(f'{message!r:>10}')",
     "blocking_mistake_is_not_a_policy_matter": "import time\nasync def crawl_page_slow(url):\n    time.sleep(1)",
 }
@@ -112,6 +122,24 @@ ATTACKS = {
     "relative import": ("from . import x", "from . import"),
     "all tasks": ("def f():\n    return asyncio.all_tasks()", "`.all_tasks`"),
     "exception handler": ("asyncio.get_running_loop().set_exception_handler(None)", "`.set_exception_handler`"),
+    # Found by the red team (tests/submissions/hostile.py), each once a way past the rules:
+    "helper as self": ("class P:\n    def m(self):\n        self.__code__ = None\nP.m(expect)", "special attributes"),
+    "loop as self": ("class P:\n    def m(self):\n        self.time = None\nP.m(asyncio.get_running_loop())", "the class `P` may only be"),
+    "class passed around": ("class P:\n    def m(self):\n        self.x = 1\ndef use(c, o):\n    c.m(o)\nuse(P, expect)", "the class `P` may only be"),
+    "module by name": ("from asyncio.base_events import sys", "gives the module sys"),
+    "builtins by name": ("from dataclasses import builtins", "gives the module builtins"),
+    "module through attributes": ("asyncio.base_events.sys.modules", "is the module sys"),
+    "private coursekit name": ("from coursekit.grading import ctypes", "from coursekit.grading import ctypes"),
+    "type hints": ("from typing import get_type_hints", "that name is not for answers"),
+    "string annotation": ("def f(x: 'exec(payload)'):\n    pass", "annotations must be expressions"),
+    "format traversal": ("'{0.gi_frame.f_back}'.format(gen)", "may not reach into attributes"),
+    "bytes dunder": ("payload = b'__import__'", "a string holding `__`"),
+    "ipython by attribute": ("import IPython\nIPython.get_ipython()", "`import IPython`"),
+    "subprocess": ("async def f():\n    await asyncio.create_subprocess_exec('python')", "`.create_subprocess_exec`"),
+    "type of type": ("X = type(int)('X', (), {})", "calling the result of a call"),
+    "rebind inside time magic": ("%time expect = None", "`expect` is a name the tests use"),
+    "decorated self": ("class P:\n    @functools.partial(lambda f: f)\n    def m(self):\n        self.x = 1", "setting `.x`"),
+    "class decorator": ("@(lambda c: c)\nclass P:\n    pass", "a class may only be decorated with @dataclass"),
 }
 
 

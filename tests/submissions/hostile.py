@@ -961,8 +961,8 @@ ATTACKS = {
     ),
     "c9_memory_on_reference": _attack(
         "runtime", "reference", {},
-        ["hog = []\nwhile len(hog) < 120:\n    hog.append(bytearray(10**8))\n"],
-        "reference base: an extra cell runs out of memory; the honest answers keep all their points",
+        ["hog = [bytearray(10**8) for _ in range(120)]\n"],
+        "reference base: an extra cell runs out of memory (nothing is kept); the honest answers keep all their points",
     ),
     "c9_fork_bomb": _attack(
         "crawler", "release", _CRAWLER_WRONG,
