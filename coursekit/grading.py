@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import gc
 import inspect
 import io
@@ -39,7 +40,14 @@ __all__ = [
     "expect_loop_time",
     "expect_no_leftover_tasks",
     "random_delays",
+    "Recorder",
+    "Checks",
+    "try_it",
+    "forbid_running",
 ]
+
+# The run going on in this worker thread: recorders ask it whether the code under test has returned.
+_here = threading.local()
 
 class _Stop(BaseException):
     """Raised inside a runaway worker thread to make it give up."""
@@ -53,16 +61,25 @@ class Run:
     result: Any = None
     loop_time: float = 0.0  # seconds on the loop's clock (virtual, unless virtual=False)
     real_time: float = 0.0  # seconds on the wall clock
-    lines: list[str] = field(default_factory=list)  # what it printed
+    lines: list[str] = field(default_factory=list)  # what it printed until it returned
     leftover_tasks: list[str] = field(default_factory=list)  # tasks still pending at return
+    late_lines: list[str] = field(default_factory=list)  # printed by its tasks while the runner cleaned up
+    example: tuple[Any, float | None] | None = None  # (result, seconds) the exercise's example gives
 
     def __repr__(self) -> str:
         printed = "\n".join(f"    {line}" for line in self.lines) or "    (nothing)"
-        return (
+        text = (
             f"{self.name} returned {self.result!r}\n"
             f"  loop time: {self.loop_time:g} s (real time {self.real_time:.3f} s)\n"
             f"  printed:\n{printed}"
         )
+        if self.example is not None:
+            returns, seconds = self.example
+            same = _equal(self.result, returns) and not _foreign(self.result)
+            text += f"\nThe example says:\n  returns {returns!r}  {'(same)' if same else '(DIFFERENT)'}"
+            if seconds is not None:
+                text += f"\n  takes {seconds:g} s  {'(same)' if self.loop_time == seconds else f'(DIFFERENT: yours took {self.loop_time:g} s)'}"
+        return text
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython display
         p.text(repr(self))
@@ -79,6 +96,9 @@ class _Outcome:
     problems: list[str] = field(default_factory=list)  # warnings, loop errors
     blocking: list[str] = field(default_factory=list)  # blocking calls seen
     hit_time_limit: bool = False
+    returned: bool = False  # the code under test has returned (or raised)
+    printed_at_return: int | None = None  # characters printed by then
+    waiting_in: set[str] = field(default_factory=set)  # what pending tasks awaited when the run stopped
 
 
 def run_async(
@@ -89,6 +109,7 @@ def run_async(
     idle_timeout: float = 0.5,
     real_timeout: float = 1.0,
     virtual: bool = True,
+    shown_as: str | None = None,
     **kwargs: Any,
 ) -> Run:
     """Await ``func(*args, **kwargs)`` on a fresh virtual-time loop and report.
@@ -105,13 +126,20 @@ def run_async(
     ready yet, so a reply on its way would lose every race.  The loop is then
     an ordinary one, ``loop_time`` is in real seconds, ``max_loop_time`` and
     ``idle_timeout`` do not apply, and ``real_timeout`` bounds the run.
+
+    ``shown_as`` names the code in messages, when ``func`` is a test's wrapper
+    around the student's function.
     """
-    name = getattr(func, "__name__", repr(func))
+    __tracebackhide__ = True  # IPython shows the student's frames, not the runner's
+    forbidden = getattr(_forbid, "reason", None)
+    if forbidden:
+        raise AssertionError(forbidden)
+    name = shown_as or getattr(func, "__name__", repr(func))
     outcome = _Outcome()
     out = io.StringIO()
     worker = threading.Thread(
         target=_work,
-        args=(outcome, func, args, kwargs, max_loop_time if virtual else None, idle_timeout, virtual),
+        args=(outcome, func, args, kwargs, max_loop_time if virtual else None, idle_timeout, virtual, out),
         name=f"coursekit-{name}",
         daemon=True,
     )
@@ -124,13 +152,16 @@ def run_async(
             _stop_thread(worker)
             _collect_quietly()
     real_time = time.perf_counter() - started
+    printed = out.getvalue()
+    cut = outcome.printed_at_return if outcome.printed_at_return is not None else len(printed)
     run = Run(
         name=name,
         result=outcome.result,
         loop_time=outcome.loop_time,
         real_time=real_time,
-        lines=out.getvalue().splitlines(),
+        lines=printed[:cut].splitlines(),
         leftover_tasks=outcome.leftover,
+        late_lines=printed[cut:].splitlines(),
     )
 
     said = _tail(run.lines)
@@ -146,13 +177,20 @@ def run_async(
     if outcome.hit_time_limit:
         raise AssertionError(
             f"{name} was still waiting after {max_loop_time:g} s of loop time. "
-            f"Is it sleeping far too long, or awaiting something that nobody ever finishes (a deadlock)?{said}"
+            f"Is it sleeping far too long, or awaiting something that nobody ever finishes (a deadlock)?"
+            f"{_waiting_hint(outcome.waiting_in)}{said}"
         )
     if isinstance(outcome.error, looptime.IdleTimeoutError):
         raise AssertionError(
             f"{name} waited for ever: the event loop had nothing left to run and "
             f"nothing to wait for. Is it awaiting a future, queue or event that nobody "
-            f"completes (a deadlock)?{said}"
+            f"completes (a deadlock)?{_waiting_hint(outcome.waiting_in)}{said}"
+        )
+    if isinstance(outcome.error, asyncio.CancelledError):
+        raise AssertionError(
+            f"{name} raised CancelledError, though nobody cancelled it. Awaiting a task that was cancelled "
+            f"(directly, or through gather) raises its CancelledError in the awaiting code: to collect "
+            f"results, errors and cancellations alike, use asyncio.gather(..., return_exceptions=True).{said}"
         )
     if outcome.error is not None:
         # The student's own error, shown from the student's code down: the
@@ -173,8 +211,10 @@ def _work(
     max_loop_time: float | None,
     idle_timeout: float,
     virtual: bool,
+    out: io.StringIO,
 ) -> None:
     """Body of the worker thread: own loop, own warning filters."""
+    _here.outcome = outcome
     loop = looptime.new_event_loop(start=0, idle_timeout=idle_timeout) if virtual else asyncio.new_event_loop()
     started = loop.time()
     loop.set_exception_handler(lambda _loop, ctx: outcome.problems.append(_describe(ctx)))
@@ -182,7 +222,8 @@ def _work(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            main = loop.create_task(_call(func, args, kwargs, outcome))
+            main = loop.create_task(_call(func, args, kwargs, outcome, out))
+            _here.main = main
 
             def give_up() -> None:
                 # With this timer pending, a deadlock also jumps the clock
@@ -199,6 +240,10 @@ def _work(
                 return
             except BaseException as error:  # reported in the main thread
                 outcome.error = error
+                outcome.waiting_in = _waiting_in(loop)
+            outcome.returned = True
+            if outcome.printed_at_return is None:
+                outcome.printed_at_return = len(out.getvalue())
             outcome.loop_time = loop.time() - started
             _cancel_leftovers(loop)
             # A coroutine that was never awaited warns when it is freed. Objects
@@ -211,18 +256,48 @@ def _work(
         return
     finally:
         asyncio.set_event_loop(None)
+        _here.outcome = _here.main = None
         with contextlib.suppress(Exception):
             loop.close()
 
 
-async def _call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], outcome: _Outcome) -> Any:
+def _waiting_in(loop: asyncio.AbstractEventLoop) -> set[str]:
+    """What the pending tasks are awaiting, as "Queue.join" and the like (read from their stacks)."""
+    found = set()
+    for task in asyncio.all_tasks(loop):
+        for frame in task.get_stack():
+            code = frame.f_code
+            if os.path.dirname(os.path.abspath(code.co_filename)) == _RUNNER_FILES[1]:
+                owner = os.path.splitext(os.path.basename(code.co_filename))[0]
+                found.add(f"{owner}.{code.co_name}")
+    return found
+
+
+def _waiting_hint(waiting: set[str]) -> str:
+    if "queues.join" in waiting:
+        return (" queue.join() was still waiting: it returns only once queue.task_done() has been called for "
+                "every item put in the queue. Does each consumer call task_done() after handling its item?")
+    if "queues.put" in waiting:
+        return " A queue.put() was waiting for room that never came: is anyone taking items out of the queue?"
+    if "queues.get" in waiting:
+        return " A queue.get() was waiting for an item that never came: does the producer put every item (and the end markers)?"
+    return ""
+
+
+async def _call(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], outcome: _Outcome, out: io.StringIO
+) -> Any:
     awaitable = func(*args, **kwargs)
     if not inspect.isawaitable(awaitable):
         raise AssertionError(
             f"{getattr(func, '__name__', func)}(...) returned {type(awaitable).__name__}, "
             f"not a coroutine: define it with `async def`."
         )
-    result = await awaitable
+    try:
+        result = await awaitable
+    finally:
+        outcome.returned = True
+        outcome.printed_at_return = len(out.getvalue())
     # Taken at the moment the code returns: a task it cancelled without
     # awaiting is still pending here, though it would stop a step later.
     me = asyncio.current_task()
@@ -383,6 +458,7 @@ def _foreign(value: Any, depth: int = 0) -> str | None:
 
 def expect(actual: Any, expected: Any, what: str, hint: str = "") -> None:
     """Assert ``actual == expected``, compared as exact built-in values; the message names ``what`` was checked."""
+    __tracebackhide__ = True
     foreign = _foreign(actual)
     if foreign:
         raise AssertionError(
@@ -413,6 +489,7 @@ def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str 
     ``hint`` explains a run that took too long (the usual mistake), and
     ``early_hint`` one that returned too soon.
     """
+    __tracebackhide__ = True
     if run.loop_time != expected:
         why = hint if run.loop_time > expected else early_hint
         raise AssertionError(
@@ -422,6 +499,7 @@ def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str 
 
 def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
     """Assert that the code under test left no task running behind it."""
+    __tracebackhide__ = True
     if run.leftover_tasks:
         raise AssertionError(
             f"{run.name} returned while {_count(run.leftover_tasks, 'task')} {'was' if len(run.leftover_tasks) == 1 else 'were'} still pending "
@@ -431,6 +509,7 @@ def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
 
 def expect_lines(run: Run, expected: list[str], hint: str = "") -> None:
     """Assert what a run printed, line by line, naming the first difference."""
+    __tracebackhide__ = True
     if run.lines == expected:
         return
     for number, (got, want) in enumerate(zip(run.lines, expected), start=1):
@@ -468,3 +547,142 @@ def random_delays(count: int, *, low: int = 1, high: int = 9, rng: random.Random
         delays = rng.sample(range(low, high + 1), count)
         if count < 2 or delays != sorted(delays):
             return delays
+
+
+# -- instruments the test owns -------------------------------------------------
+
+
+@dataclass
+class Call:
+    """One call of a recorded function, as the test saw it on the loop clock."""
+
+    name: str
+    args: tuple[Any, ...]
+    started: float
+    ended: float | None = None  # None while it runs
+    outcome: str = "running"  # "returned", "raised", "cancelled" or "running"
+    task: str = ""  # the task that ran it
+    in_main_task: bool = False  # run by the code under test itself, not in a task of its own
+    ended_after_return: bool = False  # ended only while the runner cleaned up after the code returned
+
+
+class Recorder:
+    """Wraps the async functions an exercise provides, and records every call.
+
+    The test passes ``recorder.wrap(download)`` where the student's code
+    expects ``download``: what ran, when (loop clock), in which task, and
+    whether it finished, failed or was cancelled are then facts the test
+    recorded, whatever the code under test prints or returns.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+
+    def wrap(self, func: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
+        label = name or getattr(func, "__name__", "call")
+
+        @functools.wraps(func)
+        async def recorded(*args: Any, **kwargs: Any) -> Any:
+            loop = asyncio.get_running_loop()
+            task = asyncio.current_task()
+            call = Call(label, args, loop.time(), task=task.get_name() if task else "",
+                        in_main_task=task is getattr(_here, "main", None))
+            self.calls.append(call)
+            try:
+                result = await func(*args, **kwargs)
+            except asyncio.CancelledError:
+                call.outcome = "cancelled"
+                raise
+            except BaseException:
+                call.outcome = "raised"
+                raise
+            else:
+                call.outcome = "returned"
+                return result
+            finally:
+                call.ended = loop.time()
+                outcome = getattr(_here, "outcome", None)
+                call.ended_after_return = bool(outcome and outcome.returned)
+
+        return recorded
+
+    def of(self, name: str | None = None) -> list[Call]:
+        return [c for c in self.calls if name is None or c.name == name]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+class _Forbid(threading.local):
+    reason: str | None = None
+
+
+_forbid = _Forbid()
+
+
+@contextlib.contextmanager
+def forbid_running(reason: str):
+    """While the block runs, ``run_async`` refuses with ``reason`` (a prediction must not run the program)."""
+    previous, _forbid.reason = _forbid.reason, reason
+    try:
+        yield
+    finally:
+        _forbid.reason = previous
+
+
+class Checks:
+    """Collects every failed aspect of one exercise, then fails once, listing them all::
+
+        with Checks("crawl_with_tasks(urls)") as check:
+            check.expect(run.result, expected, "the result", hint="...")
+            check.fact(all_started_at_once, "every page starts before any finishes", hint="...")
+
+    The first item is the most telling one, so order the checks from the
+    behaviour (what ran, and when) to the details.
+    """
+
+    def __init__(self, subject: str) -> None:
+        self.subject = subject
+        self.failures: list[str] = []
+
+    def expect(self, actual: Any, expected: Any, what: str, hint: str = "") -> bool:
+        __tracebackhide__ = True
+        try:
+            expect(actual, expected, what, hint)
+        except AssertionError as error:
+            self.failures.append(str(error))
+            return False
+        return True
+
+    def fact(self, ok: bool, what: str, hint: str = "") -> bool:
+        if not ok:
+            self.failures.append(what + (f": {hint}" if hint else ""))
+        return ok
+
+    def loop_time(self, run: Run, expected: float, hint: str = "", early_hint: str = EARLY) -> bool:
+        __tracebackhide__ = True
+        try:
+            expect_loop_time(run, expected, hint, early_hint)
+        except AssertionError as error:
+            self.failures.append(str(error))
+            return False
+        return True
+
+    def __enter__(self) -> Checks:
+        return self
+
+    def __exit__(self, kind, error, tb) -> None:
+        __tracebackhide__ = True
+        if kind is None and self.failures:
+            if len(self.failures) == 1:
+                raise AssertionError(f"{self.subject}: {self.failures[0]}")
+            listed = "\n".join(f"  {n}. {text}" for n, text in enumerate(self.failures, 1))
+            raise AssertionError(f"{self.subject} is not right yet:\n{listed}")
+
+
+def try_it(func: Callable[..., Any], /, *args: Any, returns: Any = None, seconds: float | None = None, **kwargs: Any) -> Run:
+    """A Try-it cell: run the student's coroutine and show it beside the example's answer."""
+    __tracebackhide__ = True
+    run = run_async(func, *args, **kwargs)
+    run.example = (returns, seconds)
+    return run

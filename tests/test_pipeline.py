@@ -32,7 +32,7 @@ def graded(tmp_path_factory):
         reference = nbtools.reference_answers(
             nbtools.read(course.root / "source" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
         )
-        for name, (answers, _) in module.VARIANTS.items():
+        for name, (answers, *_) in module.VARIANTS.items():
             course.submit(name, module.ASSIGNMENT, module.NOTEBOOK, nbtools.fill(release, {**reference, **answers}))
         course.submit("untouched", module.ASSIGNMENT, module.NOTEBOOK, release)
         broken = course.root / "submitted" / "broken" / module.ASSIGNMENT
@@ -55,8 +55,23 @@ def cell_points(course: CourseCopy, assignment: str, notebook: str, student: str
 )
 def test_each_submission_gets_exactly_its_points(graded, module, variant):
     course, _ = graded
-    _, expected = module.VARIANTS[variant]
+    _, expected, *messages = module.VARIANTS[variant]
     assert cell_points(course, module.ASSIGNMENT, module.NOTEBOOK, variant) == expected
+    # What the student reads in the feedback for a lost point: the mistake, named.
+    for cell, words in (messages[0] if messages else {}).items():
+        text = failure_text(course, module, variant, cell)
+        for phrase in [words] if isinstance(words, str) else words:
+            assert phrase in text, f"{variant}: {cell} says\n{text}"
+
+
+def failure_text(course: CourseCopy, module, student: str, cell_id: str) -> str:
+    """The error a graded cell showed in the autograded notebook (ANSI colours removed)."""
+    import re
+
+    nb = nbtools.read(course.root / "autograded" / student / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
+    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id]
+    text = "\n".join("\n".join(o.get("traceback", [])) + o.get("text", "") for o in cell.outputs)
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 @pytest.mark.parametrize("module", SUBMISSIONS, ids=lambda m: m.ASSIGNMENT)
@@ -83,7 +98,7 @@ def test_grades_csv_lists_every_student(graded):
     with open(course.root / "grades.csv", newline="") as f:
         rows = {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(f)}
     for module in SUBMISSIONS:
-        for variant, (_, expected) in module.VARIANTS.items():
+        for variant, (_, expected, *_) in module.VARIANTS.items():
             assert rows[(module.ASSIGNMENT, variant)] == sum(expected.values()), variant
         assert rows[(module.ASSIGNMENT, "untouched")] == 0.0
         full = sum(module.FULL.values())

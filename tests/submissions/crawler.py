@@ -127,3 +127,32 @@ async def crawl_with_tasks(urls):
         scores(test_crawl_with_tasks=0),
     ),
 }
+
+# The gaps a review found in the hidden tests (issue 10): each once got full marks or a misleading message.
+GAPS = {
+    "prints_without_tasks": (
+        {"crawl_with_tasks": """
+async def crawl_with_tasks(urls):
+    delays = [int(url.split("_")[-1]) for url in urls]
+    for url in urls:
+        print(f"crawling {url}")
+    await asyncio.sleep(max(delays))
+    for url in sorted(urls, key=lambda url: int(url.split("_")[-1])):
+        print(f"OK {url}")
+    return [f"OK {url}" for url in urls]
+"""},
+        scores(test_crawl_with_tasks=0),
+        {"test_crawl_with_tasks": "crawl_page"},
+    ),
+    "late_binding": (
+        {"crawl_with_tasks": """
+async def crawl_with_tasks(urls):
+    makers = [lambda: crawl_page(url) for url in urls]
+    tasks = [asyncio.create_task(make()) for make in makers]
+    return [await task for task in tasks]
+"""},
+        scores(test_crawl_with_tasks=0),
+        {"test_crawl_with_tasks": "late binding"},
+    ),
+}
+VARIANTS.update(GAPS)

@@ -221,3 +221,78 @@ VARIANTS = {
     "mistakes_c": (MISTAKES_C, scores(test_results_by_deadline=0, test_process_all=0, test_on_each_done=0)),
     "mistakes_d": (MISTAKES_D, scores(test_process_all=0)),
 }
+
+# The gaps a review found in the hidden tests (issue 10): each once got full marks.
+GAPS = {
+    "task_done_too_early": (
+        {"process_all": """
+async def process_all(produce, handle, workers, maxsize):
+    queue = asyncio.Queue(maxsize)
+    handled = 0
+
+    async def consume():
+        nonlocal handled
+        while True:
+            item = await queue.get()
+            queue.task_done()  # too early: join() may return while this item is still being handled
+            await handle(item)
+            handled += 1
+
+    consumers = [asyncio.create_task(consume()) for _ in range(workers)]
+    count = 0
+    while (item := await produce()) is not None:
+        await queue.put(item)
+        count += 1
+    await queue.join()
+    for task in consumers:
+        task.cancel()
+    await asyncio.gather(*consumers, return_exceptions=True)
+    return count
+"""},
+        {**FULL, "test_process_all": 0},
+        {"test_process_all": "task_done"},
+    ),
+    "no_task_done": (
+        {"process_all": """
+async def process_all(produce, handle, workers, maxsize):
+    queue = asyncio.Queue(maxsize)
+
+    async def consume():
+        while True:
+            await handle(await queue.get())
+
+    consumers = [asyncio.create_task(consume()) for _ in range(workers)]
+    count = 0
+    while (item := await produce()) is not None:
+        await queue.put(item)
+        count += 1
+    await queue.join()
+    for task in consumers:
+        task.cancel()
+    return count
+"""},
+        {**FULL, "test_process_all": 0},
+        {"test_process_all": "task_done()"},
+    ),
+    "predict_by_running": (
+        {"predict_trace": """
+def predict_trace(first, second):
+    return run_async(two_workers, first, second).lines
+"""},
+        {**FULL, "test_predict_trace": 0},
+        {"test_predict_trace": "predict"},
+    ),
+    "deadline_gather_bare": (
+        {"results_by_deadline": """
+async def results_by_deadline(jobs, deadline):
+    tasks = [asyncio.create_task(job()) for job in jobs]
+    _, pending = await asyncio.wait(tasks, timeout=deadline)
+    for task in pending:
+        task.cancel()
+    return await asyncio.gather(*tasks)
+"""},
+        {**FULL, "test_results_by_deadline": 0},
+        {"test_results_by_deadline": "return_exceptions"},
+    ),
+}
+VARIANTS.update(GAPS)

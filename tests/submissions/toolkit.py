@@ -174,3 +174,68 @@ VARIANTS = {
     "mistakes_b": (MISTAKES_B, ZERO),
     "mistakes_c": (MISTAKES_C, {**FULL, "test_fastest_mirror": 0, "test_async_timed": 0}),
 }
+
+# The gaps a review found in the hidden tests (issue 10): each once got full marks.
+GAPS = {
+    "shield_without_reference": (
+        {"save_safely": """
+background_saves = set()
+
+
+async def save_safely(save):
+    return await asyncio.shield(save())
+"""},
+        {**FULL, "test_save_safely": 0},
+        {"test_save_safely": "background_saves"},
+    ),
+    "completion_order_by_number": (
+        {"crawl_in_completion_order": """
+async def crawl_in_completion_order(urls):
+    results = await asyncio.gather(*(crawl_page(url) for url in urls))
+    pairs = list(zip(urls, results))
+    return sorted(pairs, key=lambda pair: int(pair[0].split("_")[-1]))
+"""},
+        {**FULL, "test_crawl_in_completion_order": 0},
+        {"test_crawl_in_completion_order": "in the order the pages finished"},
+    ),
+    "save_hard_coded": (
+        {"save_safely": """
+background_saves = set()
+
+
+async def save_safely(save):
+    task = asyncio.create_task(save())
+    background_saves.add(task)
+    task.add_done_callback(background_saves.discard)
+    await asyncio.sleep(3)  # the example's save, hard-coded
+    return "data from db"
+"""},
+        {**FULL, "test_save_safely": 0},
+        {"test_save_safely": "save_safely"},
+    ),
+    "mirror_prints_only": (
+        {"fastest_mirror": """
+async def fastest_mirror(mirrors):
+    fastest = min(mirrors, key=mirrors.get)
+    for name in mirrors:
+        print(f"start {name}")
+    await asyncio.sleep(mirrors[fastest])
+    print(f"done {fastest}")
+    for name in mirrors:
+        if name != fastest:
+            print(f"cancelled {name}")
+    return f"data from {fastest}"
+"""},
+        {**FULL, "test_fastest_mirror": 0},
+        {"test_fastest_mirror": "download"},
+    ),
+    "fetch_all_gather_bare": (
+        {"fetch_all": """
+async def fetch_all(fetchers):
+    return list(await asyncio.gather(*(fetch() for fetch in fetchers)))
+"""},
+        {**FULL, "test_fetch_all": 0},
+        {"test_fetch_all": "fetch_all"},
+    ),
+}
+VARIANTS.update(GAPS)
