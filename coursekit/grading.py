@@ -229,6 +229,7 @@ def _work(
                 # With this timer pending, a deadlock also jumps the clock
                 # straight here instead of idling: it fails at once.
                 outcome.hit_time_limit = True
+                outcome.waiting_in = _waiting_in(loop)
                 main.cancel()
 
             if max_loop_time is not None:
@@ -240,7 +241,7 @@ def _work(
                 return
             except BaseException as error:  # reported in the main thread
                 outcome.error = error
-                outcome.waiting_in = _waiting_in(loop)
+                outcome.waiting_in = outcome.waiting_in or _waiting_in(loop)
             outcome.returned = True
             if outcome.printed_at_return is None:
                 outcome.printed_at_return = len(out.getvalue())
@@ -265,11 +266,14 @@ def _waiting_in(loop: asyncio.AbstractEventLoop) -> set[str]:
     """What the pending tasks are awaiting, as "Queue.join" and the like (read from their stacks)."""
     found = set()
     for task in asyncio.all_tasks(loop):
-        for frame in task.get_stack():
-            code = frame.f_code
-            if os.path.dirname(os.path.abspath(code.co_filename)) == _RUNNER_FILES[1]:
+        # A suspended task's stack holds only its outermost coroutine: follow what each one awaits.
+        awaited = task.get_coro()
+        while awaited is not None:
+            code = getattr(awaited, "cr_code", None) or getattr(awaited, "gi_code", None)
+            if code is not None and os.path.dirname(os.path.abspath(code.co_filename)) == _RUNNER_FILES[1]:
                 owner = os.path.splitext(os.path.basename(code.co_filename))[0]
                 found.add(f"{owner}.{code.co_name}")
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
     return found
 
 

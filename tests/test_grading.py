@@ -319,3 +319,169 @@ def test_the_students_error_is_shown_from_the_students_code():
     frames = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
     assert frames[-1] == "stub"
     assert not {"_work", "_call", "run_until_complete"} & set(frames), frames
+
+
+# -- instruments the test owns, and messages that name the mistake (issue 10) ---
+
+from coursekit.grading import Checks, Recorder, forbid_running, try_it  # noqa: E402
+
+
+async def quiet_page(url):
+    await asyncio.sleep(int(url.split("_")[-1]))
+    return f"OK {url}"
+
+
+def test_recorder_sees_what_ran_when_and_in_which_task():
+    recorder = Recorder()
+    page = recorder.wrap(quiet_page, "crawl_page")
+
+    async def tasks_then_direct(urls):
+        results = await asyncio.gather(*(page(u) for u in urls))
+        results.append(await page("url_1"))
+        return results
+
+    run = run_async(tasks_then_direct, ["url_3", "url_2"])
+    calls = recorder.of("crawl_page")
+    assert [(c.args[0], c.started, c.ended, c.outcome) for c in calls] == [
+        ("url_3", 0.0, 3.0, "returned"), ("url_2", 0.0, 2.0, "returned"), ("url_1", 3.0, 4.0, "returned")]
+    assert [c.in_main_task for c in calls] == [False, False, True]
+    assert run.result == ["OK url_3", "OK url_2", "OK url_1"]
+
+
+def test_recorder_tells_cancellations_by_the_code_from_the_runners_clean_up():
+    recorder = Recorder()
+    page = recorder.wrap(quiet_page)
+
+    async def cancels_one_and_forgets_another(urls):
+        first = asyncio.create_task(page(urls[0]))
+        second = asyncio.create_task(page(urls[1]))
+        await asyncio.sleep(1)
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        return "left one running"
+
+    run = run_async(cancels_one_and_forgets_another, ["url_5", "url_6"])
+    first, second = recorder.calls
+    assert (first.outcome, first.ended_after_return) == ("cancelled", False)
+    assert (second.outcome, second.ended_after_return) == ("cancelled", True)  # the runner's clean-up
+    assert run.leftover_tasks
+
+
+def test_lines_printed_during_the_clean_up_are_kept_apart():
+    async def leaves_a_printer():
+        async def printer():
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                print("cancelled by the clean-up")
+                raise
+        asyncio.create_task(printer())
+        await asyncio.sleep(0)
+        print("returning")
+
+    run = run_async(leaves_a_printer)
+    assert run.lines == ["returning"] and run.late_lines == ["cancelled by the clean-up"]
+
+
+def test_checks_list_every_failed_aspect_once():
+    with pytest.raises(AssertionError) as caught:
+        with Checks("crawl_with_tasks(urls)") as check:
+            check.fact(True, "fine")
+            check.expect([1, 2], [2, 1], "the result", hint="input order")
+            check.fact(False, "every page should start at once", hint="create the tasks first")
+    text = str(caught.value)
+    assert text.startswith("crawl_with_tasks(urls) is not right yet:")
+    assert "1. the result: expected [2, 1], got [1, 2]. input order" in text
+    assert "2. every page should start at once: create the tasks first" in text
+
+
+def test_a_single_failure_reads_as_one_sentence():
+    with pytest.raises(AssertionError, match=r"^fetch_all\(f\): the result: expected 1, got 2\.$"):
+        with Checks("fetch_all(f)") as check:
+            check.expect(2, 1, "the result")
+
+
+def test_expect_compares_exact_built_in_values():
+    class Sly(list):
+        def __ne__(self, other):
+            return False
+
+    with pytest.raises(AssertionError, match="got an object of type Sly"):
+        expect(Sly([1]), [2], "the result")
+    with pytest.raises(AssertionError):
+        expect(True, 1, "a count")
+    expect(4, 4.0, "loop time")
+
+
+def test_shown_as_names_the_students_function():
+    async def wrapper():
+        raise asyncio.CancelledError()
+
+    with pytest.raises(AssertionError, match=r"^fetch_all raised CancelledError.*return_exceptions=True"):
+        run_async(wrapper, shown_as="fetch_all")
+
+
+def test_a_queue_join_that_never_returns_points_at_task_done():
+    async def forgets_task_done():
+        queue = asyncio.Queue()
+
+        async def consumer():
+            while True:
+                await queue.get()
+
+        worker = asyncio.create_task(consumer())
+        await queue.put(1)
+        await queue.join()
+        worker.cancel()
+
+    with pytest.raises(AssertionError, match=r"queue.join\(\) was still waiting.*task_done\(\)"):
+        run_async(forgets_task_done)
+
+
+def test_forbid_running_stops_a_prediction_that_runs_the_program():
+    with forbid_running("predict, do not run"):
+        with pytest.raises(AssertionError, match="predict, do not run"):
+            run_async(quiet_page, "url_1")
+    assert run_async(quiet_page, "url_1").result == "OK url_1"
+
+
+def test_try_it_shows_the_example_beside_the_run():
+    shown = repr(try_it(crawl_gather, ["url_3", "url_1"], returns=["OK url_3", "OK url_1"], seconds=3))
+    assert "returns ['OK url_3', 'OK url_1']  (same)" in shown and "takes 3 s  (same)" in shown
+    shown = repr(try_it(crawl_one_by_one, ["url_3", "url_1"], returns=["OK url_3", "OK url_1"], seconds=3))
+    assert "(DIFFERENT: yours took 4 s)" in shown
+
+
+def test_tracebacks_start_at_the_students_code():
+    """IPython hides frames that set __tracebackhide__: the runner's and the assertions' frames do."""
+    import inspect
+
+    from coursekit import grading
+
+    for function in (grading.run_async, grading.expect, grading.expect_loop_time, grading.expect_lines,
+                     grading.expect_no_leftover_tasks, grading.try_it):
+        assert "__tracebackhide__ = True" in inspect.getsource(function), function.__name__
+
+
+@pytest.mark.slow
+def test_a_try_it_traceback_in_a_real_kernel_starts_at_the_students_line():
+    from conftest import run_in_kernel
+
+    outputs = run_in_kernel(
+        "from coursekit.grading import try_it, expect\n"
+        "async def crawl(url):\n    raise ValueError(f'bad url {url}')",
+        "try_it(crawl, 'url_1', returns='OK url_1', seconds=1)",
+        "expect([1], [2], 'the result', hint='input order')",
+        allow_errors=True,
+    )
+    import re
+
+    def frames(cell):
+        (error,) = [o for o in cell if o.output_type == "error"]
+        text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
+        return text, re.findall(r"^File (\S+?):\d+", text, re.MULTILINE) + re.findall(r"^Cell In\[\d+\]", text, re.MULTILINE)
+
+    text, shown = frames(outputs[1])  # the student's own error: the cell, then the student's function, nothing else
+    assert "bad url url_1" in text and not any("grading.py" in f or "asyncio" in f for f in shown), text
+    text, shown = frames(outputs[2])  # a failed check: IPython always shows the frame that raised, and only that one
+    assert sum("grading.py" in f for f in shown) == 1 and "the result: expected [2], got [1]. input order" in text, text

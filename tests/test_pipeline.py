@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import re
 
 import pytest
 from nbgrader.api import Gradebook
@@ -111,6 +112,10 @@ def test_feedback_is_written_for_graded_students(graded):
     for module in SUBMISSIONS:
         page = course.root / "feedback" / "reference" / module.ASSIGNMENT / f"{module.NOTEBOOK}.html"
         assert page.is_file()
+        html = page.read_text(encoding="utf-8")
+        # It reads offline, and long hints wrap inside their boxes.
+        assert not re.search(r"<script[^>]+src=[\"']https?://", html) and "MathJax.js" not in html and "cdnjs" not in html
+        assert "white-space: pre-wrap" in html
 
 
 def test_every_assignment_has_submissions():

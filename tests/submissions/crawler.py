@@ -105,7 +105,8 @@ async def crawl_page(url):
     return f"OK {url}"
 """
         },
-        {name: 0 for name in FULL},
+        # The other exercises run with the test's own crawl_page, so they keep their points.
+        scores(test_crawl_page=0),
     ),
     "endless_loop": (
         {

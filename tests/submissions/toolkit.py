@@ -40,7 +40,10 @@ async def crawl_in_completion_order(urls):
 """,
     "save_safely": """
 async def save_safely(save):
-    return await asyncio.shield(save())
+    task = asyncio.ensure_future(save())
+    background_saves.add(task)
+    task.add_done_callback(lambda done: background_saves.discard(done))
+    return await asyncio.shield(task)
 """,
     "async_timed": """
 class async_timed:
