@@ -15,15 +15,18 @@ ASSIGNMENTS := $(notdir $(patsubst %/,%,$(wildcard source/*/)))
 # The public student repository (Binder launches it): set it here, or on the command line.
 STUDENT_REPO ?= your-org/python-coroutines-student
 
-.PHONY: help install lab test test-fast release autograde feedback grades benchmark publish clean
+.PHONY: help install lab test test-fast release autograde feedback grades report collect roster benchmark publish clean
 
 help:
 	@echo "make lab        install (once) and open the course in JupyterLab"
 	@echo "make test       install (once) and run the whole test suite"
 	@echo "make release    regenerate the student versions in release/"
-	@echo "make autograde  grade every submission in submitted/<student>/<assignment>/"
+	@echo "make roster     import the class list (ROSTER=file.csv)"
+	@echo "make collect    take an LMS download into submitted/ (ASSIGNMENT=id ZIP=file)"
+	@echo "make autograde  grade every submission in submitted/<student>/<assignment>/ (JOBS=n, ASSIGNMENT=, STUDENT=)"
 	@echo "make feedback   write HTML feedback into feedback/"
-	@echo "make grades     export every student's scores to grades.csv"
+	@echo "make grades     grades.csv with a status per row, and an audit of grades set by hand"
+	@echo "make report     the class report in report/index.html"
 	@echo "make benchmark  print the autograding and crawler figures"
 	@echo "make publish    build the student repository in dist/student (STUDENT_REPO=owner/repo)"
 
@@ -55,25 +58,42 @@ release: install
 gradebook.db: $(STAMP) $(wildcard source/*/*.ipynb)
 	$(MAKE) release
 
-# One student's broken notebook is logged and skipped; the others are still graded.
-# Each kernel runs in a bubblewrap sandbox (instructor/sandbox.py); submissions
-# whose code breaks the course's rules are listed at the end.
+# Grades every submission (or one: ASSIGNMENT=... STUDENT=...), JOBS at a time,
+# each kernel in a bubblewrap sandbox (instructor/sandbox.py). A broken or
+# hostile submission is reported and the others are graded; the run ends with
+# the cells the autograder refused to run.
+JOBS ?= 1
 autograde: gradebook.db
-	@status=0; for a in $(ASSIGNMENTS); do \
-	  if ls -d submitted/*/$$a >/dev/null 2>&1; then $(NBGRADER) autograde "$$a" --force || status=1; \
-	  else echo "autograde: no submissions for $$a yet"; fi; \
-	done; \
-	if [ $$status -ne 0 ]; then echo "autograde: some submissions failed, see the log above (the others were graded)"; fi; \
+	@status=0; $(BIN)/python -m instructor.autograde --jobs $(JOBS) \
+	  $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(STUDENT),--student $(STUDENT)) || status=1; \
 	$(BIN)/python -m instructor.screening autograded; \
 	exit $$status
 
+# Feedback for every assignment that has graded submissions; one failure does not stop the rest.
 feedback: gradebook.db
-	@for a in $(ASSIGNMENTS); do $(NBGRADER) generate_feedback "$$a" --force || exit 1; done
+	@status=0; for a in $(ASSIGNMENTS); do \
+	  if ls -d autograded/*/$$a >/dev/null 2>&1; then $(NBGRADER) generate_feedback "$$a" --force || status=1; \
+	  else echo "feedback: nothing graded for $$a yet"; fi; \
+	done; exit $$status
 
+# grades.csv: nbgrader's columns and a status per row (graded, late, failed, not submitted).
 grades: gradebook.db
-	$(NBGRADER) export --to grades.csv
-	@echo "wrote grades.csv"
+	@$(BIN)/python -m instructor.grades grades.csv
 	@$(BIN)/python -m instructor.audit
+
+# The class report: report/index.html (scores, pass rates, the class's most common mistakes).
+report: gradebook.db
+	@$(BIN)/python -m instructor.report report/index.html
+
+# An LMS download (Moodle or Canvas zip) into submitted/: make collect ASSIGNMENT=01-crawler ZIP=~/Downloads/x.zip
+collect: gradebook.db
+	@test -n "$(ASSIGNMENT)" -a -n "$(ZIP)" || { echo "usage: make collect ASSIGNMENT=<id> ZIP=<file> [PATTERN=<regex>]"; exit 2; }
+	@$(BIN)/python -m instructor.collect "$(ASSIGNMENT)" "$(ZIP)" $(if $(PATTERN),--pattern '$(PATTERN)')
+
+# The class list: a CSV with the columns id, first_name, last_name, email (nbgrader's format).
+roster: gradebook.db
+	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=<file.csv>"; exit 2; }
+	$(NBGRADER) db student import "$(ROSTER)"
 
 benchmark: install
 	$(BIN)/python benchmarks/autograde.py

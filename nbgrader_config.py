@@ -11,7 +11,9 @@ c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this 
 root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = root
 c.CourseDirectory.course_id = "demystifying-python-coroutines"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+# SQLite with a busy timeout, so that parallel graders (make autograde JOBS=n) wait for each other; or
+# GRADEBOOK_URL, e.g. postgresql://user@host/gradebook, shared by graders on several machines.
+c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL") or "sqlite:///" + os.path.join(root, "gradebook.db") + "?timeout=60"
 
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -29,11 +31,15 @@ import sys  # noqa: E402
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput, OverwriteCells,
-    OverwriteKernelspec, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades,
 )
 
+import warnings  # noqa: E402
+
+from sqlalchemy.exc import SAWarning  # noqa: E402
+
 from instructor import sandbox  # noqa: E402
+from instructor.restore import RestoreCells  # noqa: E402
 from instructor.execute import BoundedExecute  # noqa: E402
 from instructor.screening import ScreenCode  # noqa: E402
 
@@ -44,8 +50,11 @@ c.KernelProvisionerFactory.default_provisioner_name = sandbox.NAME
 os.environ["JUPYTER_DEFAULT_PROVISIONER_NAME"] = sandbox.NAME
 
 # Student code is screened once the course's own cells are restored, before it runs.
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, ScreenCode,
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, ScreenCode,
                                       CheckCellMetadata]
+c.RestoreCells.add_missing_cells = True
+# nbgrader's gradebook code trips SQLAlchemy's session warnings on every submission; they say nothing about it.
+warnings.filterwarnings("ignore", category=SAWarning)
 # nbgrader's own list, with Execute bounded in how much output it keeps in memory.
 c.Autograde.autograde_preprocessors = [BoundedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]

@@ -39,6 +39,9 @@ async def crawl_in_completion_order(urls):
     return pairs
 """,
     "save_safely": """
+background_saves = set()
+
+
 async def save_safely(save):
     task = asyncio.ensure_future(save())
     background_saves.add(task)

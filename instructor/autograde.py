@@ -1,0 +1,143 @@
+"""Autograde a class, several students at a time: ``python -m instructor.autograde`` (make autograde).
+
+    python -m instructor.autograde [--jobs N] [--assignment ID] [--student ID]
+
+nbgrader grades one process at a time; this runs one ``nbgrader autograde
+<assignment> --student <id> --force`` per submission, ``--jobs`` of them at
+once.  Each is a process of its own with its own sandboxed kernel (the
+sandbox gives every grading process its own user), and each writes the same
+gradebook: SQLite with a busy timeout (nbgrader_config.py), or the
+PostgreSQL server that ``GRADEBOOK_URL`` names, which lets several machines
+share the work.  Points are the ones a serial run gives: every submission is
+graded by the same nbgrader command either way.
+
+It prints progress (done, failed, time left), keeps each submission's log in
+``logs/autograde/<assignment>/<student>.log``, and records how each one ended
+in ``logs/autograde/status.json`` (graded, or failed with the reason), which
+``make grades`` and ``make report`` read.  One submission's failure never
+stops the others; the exit status is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+STATUS = Path("logs") / "autograde" / "status.json"
+
+
+def submissions(course: Path, assignment: str | None, student: str | None) -> list[tuple[str, str]]:
+    """(assignment, student) for every submission there is to grade, assignments in course order."""
+    assignments = sorted(p.name for p in (course / "source").iterdir() if p.is_dir())
+    work = []
+    for a in assignments:
+        if assignment and a != assignment:
+            continue
+        for folder in sorted((course / "submitted").glob(f"*/{a}")):
+            if folder.is_dir() and (student is None or folder.parent.name == student):
+                work.append((a, folder.parent.name))
+    return work
+
+
+def failure_reason(log: str) -> str:
+    """The line of nbgrader's log that says why a submission could not be graded."""
+    patterns = [
+        r"ran longer than [\d.]+ s in all",
+        r"DeadKernelError[^\n]*",
+        r"CellTimeoutError[^\n]*",
+        r"(?:JSONDecodeError|NotJSONError|ValidationError|UnicodeDecodeError)[^\n]*",
+        r"No notebooks found[^\n]*",
+        r"nbgrader autograde refused[^\n]*",
+        r"RuntimeError: [^\n]*",
+    ]
+    for pattern in patterns:
+        found = re.search(pattern, log)
+        if found:
+            return found.group(0).strip()[:300]
+    errors = [line for line in log.splitlines() if "| ERROR]" in line]
+    return errors[0].split("]", 1)[1].strip()[:300] if errors else "nbgrader failed (see the log)"
+
+
+def grade_one(course: Path, assignment: str, student: str) -> dict:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), "autograde", assignment, "--student", student, "--force"],
+        cwd=course, capture_output=True, text=True,
+    )
+    log = result.stdout + result.stderr
+    path = course / "logs" / "autograde" / assignment / f"{student}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(log, encoding="utf-8")
+    failed = result.returncode != 0 or "There was an error processing assignment" in log
+    return {
+        "assignment": assignment,
+        "student": student,
+        "status": "failed" if failed else "graded",
+        "reason": failure_reason(log) if failed else "",
+        "seconds": round(time.perf_counter() - started, 2),
+        "log": str(path.relative_to(course)),
+    }
+
+
+def read_status(course: Path) -> dict[str, dict]:
+    try:
+        return json.loads((course / STATUS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def run(course: Path, jobs: int, assignment: str | None = None, student: str | None = None, out=sys.stdout) -> int:
+    work = submissions(course, assignment, student)
+    for name in sorted(p.name for p in (course / "source").iterdir() if p.is_dir()):
+        if (assignment is None or name == assignment) and not any(a == name for a, _ in work):
+            print(f"autograde: no submissions for {name} yet", file=out)
+    if not work:
+        print("autograde: nothing to grade (no submitted/<student>/<assignment>/ folders match)", file=out)
+        return 0
+    status = read_status(course)
+    lock = threading.Lock()
+    done = failed = 0
+    started = time.perf_counter()
+    print(f"autograde: {len(work)} submission(s), {jobs} at a time", file=out, flush=True)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(grade_one, course, a, s) for a, s in work]
+        for future in as_completed(futures):
+            row = future.result()
+            with lock:
+                done += 1
+                failed += row["status"] == "failed"
+                status[f"{row['assignment']}/{row['student']}"] = row
+                (course / STATUS).parent.mkdir(parents=True, exist_ok=True)
+                (course / STATUS).write_text(json.dumps(status, indent=1, sort_keys=True), encoding="utf-8")
+                elapsed = time.perf_counter() - started
+                left = elapsed / done * (len(work) - done)
+                note = f"FAILED: {row['reason']}" if row["status"] == "failed" else f"graded in {row['seconds']:.1f} s"
+                print(f"[{done}/{len(work)}] {row['assignment']} {row['student']}: {note} | failed so far {failed} | "
+                      f"{elapsed:.0f} s elapsed, about {left:.0f} s left", file=out, flush=True)
+    print(f"autograde: {done - failed} graded, {failed} failed in {time.perf_counter() - started:.0f} s", file=out)
+    if failed:
+        print(f"autograde: some submissions failed, see {STATUS} (the others were graded)", file=out, flush=True)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m instructor.autograde", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 1))
+    parser.add_argument("--assignment")
+    parser.add_argument("--student")
+    parser.add_argument("--course", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+    sys.exit(run(args.course, max(1, args.jobs), args.assignment, args.student))
+
+
+if __name__ == "__main__":
+    main()
