@@ -12,7 +12,7 @@ root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = root
 c.CourseDirectory.course_id = "demystifying-python-coroutines"
 # SQLite with a busy timeout, so that parallel graders (make autograde JOBS=n) wait for each other; or
-# GRADEBOOK_URL, e.g. postgresql://user@host/gradebook, shared by graders on several machines.
+# GRADEBOOK_URL, e.g. postgresql+psycopg2://user@host/gradebook, shared by graders on several machines.
 c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL") or "sqlite:///" + os.path.join(root, "gradebook.db") + "?timeout=60"
 
 # What a student sees in place of a solution.

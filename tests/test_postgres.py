@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,10 +26,11 @@ BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
+def postgres():
     if BIN is None or not (BIN / "initdb").exists():
         pytest.skip("Debian's postgresql package is not installed (.ci/run installs it)")
-    folder = tmp_path_factory.mktemp("postgres")
+    # Not under pytest's tmp folder: that one is private to root, and the server runs as another user.
+    folder = Path(tempfile.mkdtemp(prefix="course-postgres-"))
     data = folder / "data"
     as_user: list[str] = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as the package's own user
@@ -42,9 +44,10 @@ def postgres(tmp_path_factory):
     try:
         subprocess.run([str(BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "grader", "gradebook"],
                        check=True, capture_output=True)
-        yield f"postgresql://grader@127.0.0.1:{port}/gradebook"
+        yield f"postgresql+psycopg2://grader@127.0.0.1:{port}/gradebook"
     finally:
         subprocess.run([*as_user, str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_parallel_autograde_on_a_shared_postgresql_gradebook(postgres, tmp_path, monkeypatch):
