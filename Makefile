@@ -46,7 +46,7 @@ lab: install
 	$(BIN)/python -m coursekit.lab $(LAB_ARGS)
 
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"

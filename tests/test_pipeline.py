@@ -17,7 +17,7 @@ from instructor import nbtools
 from conftest import ASSIGNMENTS
 from instructor.course import CourseCopy
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.slow  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
 
 # One module of submissions per assignment, named after its notebook.
 SUBMISSIONS = [importlib.import_module(f"submissions.{name}") for name in ("crawler", "toolkit", "runtime", "coming_soon")]

@@ -22,7 +22,7 @@ from instructor import audit, nbtools, screening
 from instructor.course import CourseCopy
 from submissions.hostile import ATTACKS
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("redteam")]
+pytestmark = pytest.mark.slow  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
 
 MODULES = {name: importlib.import_module(f"submissions.{name}") for name in ("crawler", "toolkit", "runtime", "coming_soon")}
 # The red-team class runs with shorter limits than a real class (120 s a notebook, 60 s a cell), so
