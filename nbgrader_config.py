@@ -61,7 +61,8 @@ c.Autograde.autograde_preprocessors = [BoundedExecute, IgnorePattern, ClearMetad
 # The sandbox stops a whole notebook after this long (a slow or hostile one costs at most this).
 c.SandboxProvisioner.time_limit = 120.0
 
-# Feedback pages that read offline (no MathJax from the internet) and wrap long hints.
+# Feedback pages that read offline (no MathJax from the internet) and wrap long hints
+# (instructor/templates/course_feedback).
 import nbgrader  # noqa: E402
 
 c.HTMLExporter.extra_template_basedirs = [
@@ -69,12 +70,6 @@ c.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(sandbox.__file__), "templates"),
 ]
 c.HTMLExporter.template_name = "course_feedback"
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
-
-from instructor.feedback import WrapLongLines  # noqa: E402
-
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, WrapLongLines]
 
 # Refuse to autograde without the sandbox, before touching any submission.
 if sys.argv[1:2] == ["autograde"]:

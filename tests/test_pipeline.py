@@ -97,11 +97,14 @@ def test_grades_csv_lists_every_student(graded):
     course, _ = graded
     course.make("grades")
     with open(course.root / "grades.csv", newline="") as f:
-        rows = {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(f)}
+        table = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(f)}
+    rows = {key: float(r["score"]) for key, r in table.items() if r["score"] != ""}
     for module in SUBMISSIONS:
         for variant, (_, expected, *_) in module.VARIANTS.items():
             assert rows[(module.ASSIGNMENT, variant)] == sum(expected.values()), variant
         assert rows[(module.ASSIGNMENT, "untouched")] == 0.0
+        broken = table[(module.ASSIGNMENT, "broken")]
+        assert broken["status"].startswith("failed: ") and broken["score"] == "", broken
         full = sum(module.FULL.values())
         assert any(0 < rows[(module.ASSIGNMENT, v)] < full for v in module.VARIANTS), "no partial score to check"
 
@@ -115,7 +118,7 @@ def test_feedback_is_written_for_graded_students(graded):
         html = page.read_text(encoding="utf-8")
         # It reads offline, and long hints wrap inside their boxes.
         assert not re.search(r"<script[^>]+src=[\"']https?://", html) and "MathJax.js" not in html and "cdnjs" not in html
-        assert "white-space: pre-wrap" in html
+        assert "overflow-wrap: anywhere" in html
 
 
 def test_every_assignment_has_submissions():
