@@ -27,7 +27,7 @@ import threading
 from collections.abc import Iterable, Mapping
 
 from coursekit.cinema.data import Movie, default_movies
-from coursekit.cinema.server import CinemaSite, Request, RequestLog
+from coursekit.cinema.server import CinemaSite, Request, RequestLog, expected_crawl
 
 
 CHILD = "COURSEKIT_CINEMA_CHILD"  # set in the site's own process, which must never start sites itself
@@ -150,11 +150,8 @@ class IsolatedCinemaSite:
         self.stop()
 
     def expected(self, city: str = "beijing") -> list[dict[str, str | None]]:
-        rows = [m.expected(self.url) for m in self.movies]
-        for row, movie in zip(rows, self.movies):
-            if movie.id in self.faults:
-                row["poster"] = None
-        return rows
+        """What a correct crawl returns, computed here from the test's own movies."""
+        return expected_crawl(self.movies, self.faults, self.url)
 
 
 def _serve() -> None:

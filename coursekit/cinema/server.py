@@ -37,6 +37,17 @@ class Request:
     connection: object  # the client's address: one per TCP connection
 
 
+def expected_crawl(movies: Iterable[Movie], faults: Mapping[str, str], url: str) -> list[dict[str, str | None]]:
+    """What a correct crawl returns: every movie in page order, no poster where its page fails."""
+    rows: list[dict[str, str | None]] = []
+    for movie in movies:
+        row: dict[str, str | None] = dict(movie.expected(url))
+        if movie.id in faults:
+            row["poster"] = None
+        rows.append(row)
+    return rows
+
+
 class RequestLog:
     """Every request the site received, and the figures tests ask of it."""
 
@@ -163,13 +174,9 @@ class CinemaSite:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def expected(self, city: str = "beijing") -> list[dict[str, str]]:
+    def expected(self, city: str = "beijing") -> list[dict[str, str | None]]:
         """What a correct crawl of this site returns, failed pages included."""
-        rows = [m.expected(self.url) for m in self.movies]
-        for row, movie in zip(rows, self.movies):
-            if movie.id in self.faults:
-                row["poster"] = None
-        return rows
+        return expected_crawl(self.movies, self.faults, self.url)
 
     def _spans(self, kind: str | None) -> list[tuple[str, float, float | None, str]]:
         return [
