@@ -14,7 +14,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
 
 
-def released(source: str, cell_type: str = "code") -> str:
+def released(source: str) -> str:
     """A cell's source as the student version shows it: hidden tests removed."""
     from nbformat.v4 import new_code_cell
 
@@ -32,7 +32,7 @@ class RestoreCells(OverwriteCells):
         if grade_id is not None:
             try:
                 stored = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
-                self._as_released = cell.source in (stored.source, released(stored.source, stored.cell_type))
+                self._as_released = cell.source in (stored.source, released(stored.source))
             except MissingEntry:
                 pass
         return super().preprocess_cell(cell, resources, cell_index)
