@@ -37,6 +37,10 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed, found " + sys.version.split()[0] + ": run make PYTHON=python3.12 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
+	@# jsonschema[format-nongpl] (via nbformat, jupyter-events) brings rfc3987-syntax, which builds
+	@# 35 Earley parsers at import: 3 s on every nbgrader command, every JupyterLab start. No Jupyter
+	@# schema checks the formats it serves; jsonschema skips them without it (jsonschema issue 1428).
+	$(BIN)/python -m pip uninstall --disable-pip-version-check -y -q rfc3987-syntax
 	touch $@
 
 # Students work on copies in my-work/ (made once, never overwritten) so that

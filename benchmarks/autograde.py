@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -54,19 +53,6 @@ def timed(action) -> float:
     return time.perf_counter() - start
 
 
-def test_cell_seconds(course: CourseCopy, student: str) -> tuple[float, int]:
-    nb = nbtools.read(course.root / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    total, count = 0.0, 0
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
-            timing = cell.metadata["execution"]
-            began = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
-            ended = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
-            total += (ended - began).total_seconds()
-            count += 1
-    return total, count
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each side of the ratio (default 5)")
@@ -86,7 +72,8 @@ def main() -> None:
         course.submit("student01", ASSIGNMENT, NOTEBOOK, submission)
         shutil.rmtree(empty_source)  # `make autograde` grades every assignment of source/
         one = timed(lambda: course.make("autograde"))
-        cells, count = test_cell_seconds(course, "student01")
+        seconds = nbtools.graded_cell_seconds(nbtools.read(course.root / "autograded" / "student01" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
+        cells, count = sum(seconds), len(seconds)
         print(f"1. graded test cells of the reference solution: {cells:.3f} s real time in {count} cells")
         print(f"2. make autograde, 1 student:   {one:.2f} s")
         for n in range(2, 11):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -34,36 +35,71 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 MODULES = [importlib.import_module(f"submissions.{name}") for name in ("crawler", "toolkit", "runtime", "coming_soon")]
 
 
-def memory_sampler(stop: threading.Event, peaks: dict[str, int]) -> None:
-    """Sum and largest RSS of every process but this one, every 0.2 s (KiB)."""
-    me = os.getpid()
+def descendants(root: int) -> list[int]:
+    """Every process below ``root`` (sandboxed kernels included: bwrap is a child of the grader)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def memory_sampler(root: int, stop: threading.Event, peaks: dict[str, int]) -> None:
+    """Sum and largest resident set of the grading's processes, every 0.2 s (KiB)."""
+    page = os.sysconf("SC_PAGE_SIZE") // 1024
     while not stop.is_set():
         total = largest = 0
-        for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) != me:
-                try:
-                    with open(f"/proc/{entry}/statm") as f:
-                        rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-                except (OSError, ValueError, IndexError):
-                    continue
-                total += rss
-                largest = max(largest, rss)
+        for pid in descendants(root):
+            try:
+                with open(f"/proc/{pid}/statm") as f:
+                    rss = int(f.read().split()[1]) * page
+            except (OSError, ValueError, IndexError):
+                continue
+            total += rss
+            largest = max(largest, rss)
         peaks["total"] = max(peaks.get("total", 0), total)
         peaks["largest"] = max(peaks.get("largest", 0), largest)
         stop.wait(0.2)
 
 
-def grade(course: CourseCopy, jobs: int) -> tuple[float, dict[str, int]]:
-    stop, peaks = threading.Event(), {}
-    sampler = threading.Thread(target=memory_sampler, args=(stop, peaks), daemon=True)
-    sampler.start()
+def grade(course: CourseCopy, jobs: int) -> tuple[float, dict[str, int], list[tuple[int, float]]]:
+    """Wall time, peak memory, and (submissions done, seconds) as the run went."""
+    stop, peaks, marks = threading.Event(), {}, []
     started = time.perf_counter()
-    subprocess.run(["make", "--no-print-directory", "autograde", f"JOBS={jobs}"], cwd=course.root,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    make = subprocess.Popen(["make", "--no-print-directory", "autograde", f"JOBS={jobs}"], cwd=course.root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sampler = threading.Thread(target=memory_sampler, args=(make.pid, stop, peaks), daemon=True)
+    sampler.start()
+    for line in make.stdout:
+        done = re.match(r"\[(\d+)/\d+\]", line)
+        if done:
+            marks.append((int(done.group(1)), time.perf_counter() - started))
+    make.wait()
     elapsed = time.perf_counter() - started
     stop.set()
     sampler.join()
-    return elapsed, peaks
+    return elapsed, peaks, marks
+
+
+def growth(marks: list[tuple[int, float]], total: int) -> str:
+    """Seconds at each quarter of the class: equal steps mean time grows linearly with its size."""
+    quarters = []
+    for k in (1, 2, 3, 4):
+        target = total * k // 4
+        seconds = next((t for n, t in marks if n >= target), None)
+        if seconds is not None:
+            quarters.append(f"{target}: {seconds:.0f} s")
+    return ", ".join(quarters)
 
 
 def points(course: CourseCopy) -> dict[tuple[str, str], float]:
@@ -90,14 +126,16 @@ def main() -> None:
                 course.submit(f"s{n:04d}", module.ASSIGNMENT, module.NOTEBOOK, nbtools.fill(release, {**reference, **answers}))
         notebooks = args.students * len(MODULES)
         print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores: {args.students} students, {notebooks} notebooks", flush=True)
-        serial, serial_mem = grade(course, 1)
+        serial, serial_mem, serial_marks = grade(course, 1)
         first = points(course)
         print(f"JOBS=1: {serial:.0f} s ({serial / notebooks:.2f} s a notebook), peak memory {serial_mem['total'] / 1024:.0f} MiB "
               f"in all, {serial_mem['largest'] / 1024:.0f} MiB the largest process", flush=True)
-        parallel, parallel_mem = grade(course, args.jobs)
+        print(f"  submissions done by then: {growth(serial_marks, notebooks)}", flush=True)
+        parallel, parallel_mem, parallel_marks = grade(course, args.jobs)
         second = points(course)
         print(f"JOBS={args.jobs}: {parallel:.0f} s ({parallel / notebooks:.2f} s a notebook), peak memory "
               f"{parallel_mem['total'] / 1024:.0f} MiB in all, {parallel_mem['largest'] / 1024:.0f} MiB the largest process")
+        print(f"  submissions done by then: {growth(parallel_marks, notebooks)}")
         print(f"ratio parallel/serial: {parallel / serial:.2f}x (target <= 0.65x); "
               f"same points for every submission: {first == second} ({len(first)} submissions)")
 

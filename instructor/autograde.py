@@ -2,14 +2,19 @@
 
     python -m instructor.autograde [--jobs N] [--assignment ID] [--student ID]
 
-nbgrader grades one process at a time; this runs one ``nbgrader autograde
-<assignment> --student <id> --force`` per submission, ``--jobs`` of them at
-once.  Each is a process of its own with its own sandboxed kernel (the
-sandbox gives every grading process its own user), and each writes the same
-gradebook: SQLite with a busy timeout (nbgrader_config.py), or the
-PostgreSQL server that ``GRADEBOOK_URL`` names, which lets several machines
-share the work.  Points are the ones a serial run gives: every submission is
-graded by the same nbgrader command either way.
+nbgrader grades one submission at a time; this keeps ``--jobs`` grading
+processes, each of which loads nbgrader and the course's config once and then
+grades submission after submission through nbgrader's own API
+(``NbGraderAPI.autograde``, what ``nbgrader autograde <assignment> --student
+<id> --force`` runs), every one in a fresh sandboxed kernel (the sandbox gives
+every grading process its own user).  Loading nbgrader costs about 2 s, so
+a process per submission would spend a third of its time importing.  Every
+process writes the same gradebook: SQLite with a busy timeout
+(nbgrader_config.py), or the PostgreSQL server that ``GRADEBOOK_URL`` names,
+which lets several machines share the work.  Points are the ones a serial run
+gives: the same nbgrader code grades every submission either way.  Should a
+grading process die, the submissions it held are graded again, each by a
+plain ``nbgrader autograde`` process of its own.
 
 It prints progress (done, failed, time left), keeps each submission's log in
 ``logs/autograde/<assignment>/<student>.log``, and records how each one ended
@@ -26,9 +31,10 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+import multiprocessing
 from pathlib import Path
 
 STATUS = Path("logs") / "autograde" / "status.json"
@@ -66,17 +72,12 @@ def failure_reason(log: str) -> str:
     return errors[0].split("]", 1)[1].strip()[:300] if errors else "nbgrader failed (see the log)"
 
 
-def grade_one(course: Path, assignment: str, student: str) -> dict:
-    started = time.perf_counter()
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "nbgrader"), "autograde", assignment, "--student", student, "--force"],
-        cwd=course, capture_output=True, text=True,
-    )
-    log = result.stdout + result.stderr
+def record(course: Path, assignment: str, student: str, log: str, failed: bool, started: float) -> dict:
+    """Keep the log of one submission and say how its grading ended."""
     path = course / "logs" / "autograde" / assignment / f"{student}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(log, encoding="utf-8")
-    failed = result.returncode != 0 or "There was an error processing assignment" in log
+    failed = failed or "There was an error processing assignment" in log
     return {
         "assignment": assignment,
         "student": student,
@@ -85,6 +86,47 @@ def grade_one(course: Path, assignment: str, student: str) -> dict:
         "seconds": round(time.perf_counter() - started, 2),
         "log": str(path.relative_to(course)),
     }
+
+
+def grade_one(course: Path, assignment: str, student: str) -> dict:
+    """Grade one submission in an ``nbgrader autograde`` process of its own."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), "autograde", assignment, "--student", student, "--force"],
+        cwd=course, capture_output=True, text=True,
+    )
+    return record(course, assignment, student, result.stdout + result.stderr, result.returncode != 0, started)
+
+
+# -- grading processes -----------------------------------------------------------------
+_api = None
+
+
+def _start_worker(course: str) -> None:
+    """Load nbgrader and the course's config once for every submission this process grades."""
+    global _api
+    # Kernels inherit descriptors 1 and 2: their start-up chatter goes to a file, not the progress lines.
+    log = Path(course) / "logs" / "autograde" / "workers" / f"{os.getpid()}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.chdir(course)
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from instructor import sandbox
+
+    sandbox.require()  # what nbgrader_config.py does for `nbgrader autograde`
+    config = PyFileConfigLoader("nbgrader_config.py", path=course).load_config()
+    _api = NbGraderAPI(config=config)
+
+
+def _grade_in_worker(course: str, assignment: str, student: str) -> dict:
+    started = time.perf_counter()
+    result = _api.autograde(assignment, student, force=True, create=True)
+    log = result.get("log", "") + result.get("error", "")
+    return record(Path(course), assignment, student, log, not result["success"], started)
 
 
 def read_status(course: Path) -> dict[str, dict]:
@@ -102,26 +144,46 @@ def run(course: Path, jobs: int, assignment: str | None = None, student: str | N
     if not work:
         print("autograde: nothing to grade (no submitted/<student>/<assignment>/ folders match)", file=out)
         return 0
+    from instructor import sandbox
+
+    try:
+        sandbox.require()
+    except sandbox.SandboxUnavailable as error:
+        print(f"nbgrader autograde refused: {error}", file=out)
+        return 2
     status = read_status(course)
-    lock = threading.Lock()
     done = failed = 0
     started = time.perf_counter()
     print(f"autograde: {len(work)} submission(s), {jobs} at a time", file=out, flush=True)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(grade_one, course, a, s) for a, s in work]
+
+    def finished(row: dict) -> None:
+        nonlocal done, failed
+        done += 1
+        failed += row["status"] == "failed"
+        status[f"{row['assignment']}/{row['student']}"] = row
+        (course / STATUS).parent.mkdir(parents=True, exist_ok=True)
+        (course / STATUS).write_text(json.dumps(status, indent=1, sort_keys=True), encoding="utf-8")
+        elapsed = time.perf_counter() - started
+        left = elapsed / done * (len(work) - done)
+        note = f"FAILED: {row['reason']}" if row["status"] == "failed" else f"graded in {row['seconds']:.1f} s"
+        print(f"[{done}/{len(work)}] {row['assignment']} {row['student']}: {note} | failed so far {failed} | "
+              f"{elapsed:.0f} s elapsed, about {left:.0f} s left", file=out, flush=True)
+
+    orphans = []  # submissions whose grading process died under them
+    # spawn, not fork: a fresh interpreter per grading process, free of this one's threads.
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start_worker, initargs=(str(course),)) as pool:
+        futures: dict[Future, tuple[str, str]] = {pool.submit(_grade_in_worker, str(course), a, s): (a, s) for a, s in work}
         for future in as_completed(futures):
-            row = future.result()
-            with lock:
-                done += 1
-                failed += row["status"] == "failed"
-                status[f"{row['assignment']}/{row['student']}"] = row
-                (course / STATUS).parent.mkdir(parents=True, exist_ok=True)
-                (course / STATUS).write_text(json.dumps(status, indent=1, sort_keys=True), encoding="utf-8")
-                elapsed = time.perf_counter() - started
-                left = elapsed / done * (len(work) - done)
-                note = f"FAILED: {row['reason']}" if row["status"] == "failed" else f"graded in {row['seconds']:.1f} s"
-                print(f"[{done}/{len(work)}] {row['assignment']} {row['student']}: {note} | failed so far {failed} | "
-                      f"{elapsed:.0f} s elapsed, about {left:.0f} s left", file=out, flush=True)
+            try:
+                finished(future.result())
+            except BrokenProcessPool:
+                orphans.append(futures[future])
+            except Exception as error:  # a fault of this script's, not of the submission: say so, go on
+                a, s = futures[future]
+                finished(record(course, a, s, f"the grading process failed: {error!r}", True, time.perf_counter()))
+    for a, s in orphans:
+        finished(grade_one(course, a, s))
     print(f"autograde: {done - failed} graded, {failed} failed in {time.perf_counter() - started:.0f} s", file=out)
     if failed:
         print(f"autograde: some submissions failed, see {STATUS} (the others were graded)", file=out, flush=True)

@@ -69,3 +69,17 @@ def fill(release_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat
             raise KeyError(f"no solution cell {grade_id!r} in this notebook")
         cells[grade_id].source = code
     return nb
+
+
+def graded_cell_seconds(executed_nb: nbformat.NotebookNode) -> list[float]:
+    """Real seconds each graded test cell ran, from the timing nbclient records in an executed notebook."""
+    from datetime import datetime
+
+    def moment(stamp: str) -> datetime:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    return [
+        (moment(c.metadata["execution"]["shell.execute_reply"]) - moment(c.metadata["execution"]["iopub.execute_input"])).total_seconds()
+        for c in executed_nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+    ]

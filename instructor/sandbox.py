@@ -119,6 +119,19 @@ def _python_paths() -> list[Path]:
     return [p for p in existing if not any(other != p and other in p.parents for other in existing)]
 
 
+def _bound_interpreter(cmd: list[str]) -> list[str]:
+    """The kernel command, its program named where the sandbox binds it.
+
+    A course folder may reach its environment through a link (``.venv`` ->
+    elsewhere); only the real folder is bound, so name the program there. The
+    file name stays as it is: a venv's python must be started by its own name.
+    """
+    program = Path(cmd[0])
+    if program.is_absolute():
+        program = Path(os.path.realpath(program.parent)) / program.name
+    return [str(program), *cmd[1:]]
+
+
 def _system_binds() -> list[str]:
     args = []
     for name in ("usr", "bin", "sbin", "lib", "lib64", "lib32"):
@@ -206,7 +219,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
             # ipykernel exits when its parent pid changes; inside a pid namespace it always has.
             "--unsetenv", "JPY_PARENT_PID",
             "--",
-            *drop, *limits, *cmd,
+            *drop, *limits, *_bound_interpreter(cmd),
         ]
 
     @staticmethod

@@ -38,27 +38,34 @@ def _spawn() -> subprocess.Popen[str]:
         [sys.executable, "-m", "coursekit.cinema.isolated"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
         env={**os.environ, CHILD: "1"},
+        # A session of its own: at shutdown ipykernel terminates the children in its process group
+        # and waits until they are gone, which a killed but unreaped child never is (2.5 s a kernel).
+        # This module kills its children itself; a site whose kernel died sees its input close.
+        start_new_session=True,
     )
 
 
-# A child started ahead of time, so that a test's site is up at once: starting Python and
+# Children started ahead of time, so that a test's site is up at once: starting Python and
 # importing aiohttp takes about half a second, which a test would otherwise wait for each time.
+# Two, because a test cell may start its next site before a single spare has finished importing.
+SPARES = 2
 _spare: list[subprocess.Popen[str]] = []
 _spare_lock = threading.Lock()
 
 
 def _take() -> subprocess.Popen[str]:
     with _spare_lock:
-        process = _spare.pop() if _spare else None
-        _spare.append(_spawn())  # warm for the next site
+        process = _spare.pop(0) if _spare else None
+        while len(_spare) < SPARES:
+            _spare.append(_spawn())  # warm for the next sites
     if process is None or process.poll() is not None:
         process = _spawn()
     return process
 
 
 if os.environ.get("NBGRADER_EXECUTION") and not os.environ.get(CHILD):
-    # Grading: a test will want a site soon, so the first one is warm too.
-    _spare.append(_spawn())
+    # Grading: tests will want sites soon, so the first ones are warm too.
+    _spare.extend(_spawn() for _ in range(SPARES))
 
 
 @atexit.register
