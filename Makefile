@@ -2,7 +2,8 @@
 # Every target runs inside .venv, created on first use from pyproject.toml.
 
 PYTHON ?= python3
-VENV   := .venv
+# CI keeps one environment per Python: make test PYTHON=python3.12 VENV=.venv-3.12
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBGRADER := $(BIN)/nbgrader
@@ -32,16 +33,10 @@ help:
 
 install: $(STAMP)
 
-# Re-runs only when pyproject.toml changes (or .venv is gone).
+# Re-runs only when pyproject.toml changes (or the environment is gone). coursekit.start is the
+# one installer (students without make run it directly); it checks the Python version first.
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed, found " + sys.version.split()[0] + ": run make PYTHON=python3.12 ...")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
-	@# jsonschema[format-nongpl] (via nbformat, jupyter-events) brings rfc3987-syntax, which builds
-	@# 35 Earley parsers at import: 3 s on every nbgrader command, every JupyterLab start. No Jupyter
-	@# schema checks the formats it serves; jsonschema skips them without it (jsonschema issue 1428).
-	$(BIN)/python -m pip uninstall --disable-pip-version-check -y -q rfc3987-syntax
-	touch $@
+	$(PYTHON) -m coursekit.start --venv $(VENV) --extras test --install-only
 
 # Students work on copies in my-work/ (made once, never overwritten) so that
 # `make release` never touches their answers; JupyterLab opens the first

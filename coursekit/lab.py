@@ -21,12 +21,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 WORKSPACE = "course"
 
-# nbgrader's instructor parts, switched off for students: only Validate stays.
+# A quiet JupyterLab for students: nbgrader's instructor parts and its menu (empty without them)
+# are off, so only Validate stays; no "get Jupyter news?" pop-up over the first notebook.
 LAB_PLUGINS_OFF = [
     "@jupyter/nbgrader:formgrader",
     "@jupyter/nbgrader:create-assignment",
     "@jupyter/nbgrader:course-list",
     "@jupyter/nbgrader:assignment-list",
+    "@jupyter/nbgrader:menu",
+    "@jupyterlab/apputils-extension:announcements",
 ]
 SERVER_EXTENSIONS_OFF = [
     "nbgrader.server_extensions.formgrader",
@@ -36,20 +39,29 @@ SERVER_EXTENSIONS_OFF = [
 
 
 
-def configure_student(config_dir: Path) -> None:
-    """Leave only nbgrader's Validate extension on, in a jupyter config directory.
+def configure_student(config_dir: Path, root: Path | None = None) -> None:
+    """The student's JupyterLab, in a jupyter config directory: only Validate from nbgrader, no news.
 
     Written as the JSON files jupyter reads, rather than through `jupyter
     server extension disable`, which refuses nbgrader's extensions when it
     fails to validate them. The server file sorts after nbgrader's own
-    (nbgrader.json), so it wins.
+    (nbgrader.json), so it wins. With ``root`` (Binder's postBuild), the
+    server also opens the course's workspace, lecture and assignment side by
+    side, whatever URL it starts on.
     """
     server = config_dir / "jupyter_server_config.d" / "zz-course-student.json"
     server.parent.mkdir(parents=True, exist_ok=True)
-    server.write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in SERVER_EXTENSIONS_OFF}}}, indent=1),
-        encoding="utf-8",
-    )
+    server.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in SERVER_EXTENSIONS_OFF}}},
+                                 indent=1), encoding="utf-8")
+    # JupyterLab's own settings: read from jupyter_lab_config.json (the server's files do not reach them).
+    settings: dict = {"news_url": None}
+    if root is not None:
+        settings["default_url"] = f"/lab/workspaces/{WORKSPACE}"
+        settings["workspaces_dir"] = str(workspaces_dir(root))
+    labconfig = config_dir / "jupyter_lab_config.json"
+    existing = json.loads(labconfig.read_text(encoding="utf-8")) if labconfig.exists() else {}
+    existing.setdefault("LabApp", {}).update(settings)
+    labconfig.write_text(json.dumps(existing, indent=1), encoding="utf-8")
     page = config_dir / "labconfig" / "page_config.json"
     page.parent.mkdir(parents=True, exist_ok=True)
     config = json.loads(page.read_text(encoding="utf-8")) if page.exists() else {}
@@ -114,11 +126,15 @@ def workspace(lecture: str, assignment: str) -> dict:
     }
 
 
+def workspaces_dir(root: Path) -> Path:
+    return root / ".jupyter" / "workspaces"
+
+
 def prepare(root: Path) -> Path:
     """Copy the assignments and write the workspace file; return the workspaces folder."""
     for target in copy_assignments(root):
         print(f"copied {target.relative_to(root)} from release/ (your answers go there)")
-    folder = root / ".jupyter" / "workspaces"
+    folder = workspaces_dir(root)
     # JupyterLab's own manager names the file as the server will look for it.
     WorkspacesManager(str(folder)).save(WORKSPACE, json.dumps(workspace(*first_pair(root))))
     return folder
@@ -130,7 +146,8 @@ def lab_command(root: Path, folder: Path, *extra: str) -> list[str]:
         "lab",
         f"--ServerApp.root_dir={root}",
         f"--LabApp.workspaces_dir={folder}",
-        f"--ServerApp.default_url=/lab/workspaces/{WORKSPACE}",
+        # LabApp's, not ServerApp's: the lab extension sets the server's own, and the URL printed.
+        f"--LabApp.default_url=/lab/workspaces/{WORKSPACE}",
         *extra,
     ]
 
@@ -140,12 +157,12 @@ def main() -> None:
         prepare(REPO)
         return
     if sys.argv[1:2] == ["--configure-student"]:  # Binder's postBuild, or by hand: LEVEL is sys-prefix or user
-        configure_student(jupyter_config_dir(sys.argv[2]))
+        configure_student(jupyter_config_dir(sys.argv[2]), REPO)
         return
     if not (REPO / "source").exists():  # the student repository: Validate only, set up once
         marker = REPO / ".jupyter" / "student-configured"
         if not marker.exists():
-            configure_student(jupyter_config_dir("sys-prefix"))
+            configure_student(jupyter_config_dir("sys-prefix"), REPO)
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()
     folder = prepare(REPO)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -23,7 +24,7 @@ class CourseCopy:
         for name in ("Makefile", "pyproject.toml", "nbgrader_config.py", "README.md"):
             shutil.copy2(repo / name, root / name)  # copy2 keeps mtimes: make sees .venv up to date
         shutil.copytree(repo / "source", root / "source", copy_function=shutil.copy2)
-        (root / ".venv").symlink_to(repo / ".venv")
+        (root / ".venv").symlink_to(sys.prefix)  # the environment running this (CI has one per Python)
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(args, cwd=self.root, capture_output=True, text=True)

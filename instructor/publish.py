@@ -1,9 +1,14 @@
 """Build the public student repository: ``python -m instructor.publish DEST OWNER/REPO``.
 
 Binder launches are public and keep nothing, so the repository students
-launch holds the lectures, the student versions of the assignments and this
-support package, and nothing from source/, tests/ or the gradebook: no
-solution and no hidden test.  ``make publish`` runs it into dist/student/.
+launch holds the lectures, the student versions of the assignments and the
+student side of the support package, and nothing from source/, tests/,
+instructor/ or the gradebook: no solution and no hidden test.  Its setup is
+student-sized: a Makefile with `make lab` only, `python -m coursekit.start`
+for those without make (Windows), a pyproject without the grading sandbox or
+the test tools, and a README that takes a student from the launch link to a
+handed-in notebook (instructor/templates/student_readme.md).  ``make
+publish`` runs it into dist/student/.
 """
 
 from __future__ import annotations
@@ -12,78 +17,76 @@ import argparse
 import shutil
 from pathlib import Path
 
+from coursekit.lab import WORKSPACE
 from instructor.course import REPO
 
 # What students get, besides the files written below. Nothing else is copied.
-COPIED = ["notebooks", "release", "coursekit", "pyproject.toml", "environment.yml", "Makefile"]
+COPIED = ["notebooks", "release", "coursekit", "environment.yml"]
+# The sections of pyproject.toml a student's install needs: no grading sandbox, no test tools.
+PYPROJECT_KEPT = ["[build-system]", "[project]", "[tool.setuptools.packages.find]"]
+README = Path(__file__).parent / "templates" / "student_readme.md"
 POST_BUILD = """#!/bin/bash
 # Binder runs this once, after installing environment.yml.
 set -e
 pip install --no-deps -e .
+# 3 s off every JupyterLab start (coursekit/start.py says why)
+pip uninstall -y -q rfc3987-syntax || true
+# A quiet JupyterLab that opens lecture 1 beside the student's copy of assignment 1.
 python -m coursekit.lab --configure-student sys-prefix
 python -m coursekit.lab --prepare
 """
+MAKEFILE = """# The course, for students. Without make: python -m coursekit.start (Windows: py -m coursekit.start)
+PYTHON ?= python3
+
+.PHONY: help lab clean
+
+help:
+\t@echo "make lab     set up (the first time) and open the course in JupyterLab"
+\t@echo "make clean   remove the course's Python environment (.venv); your work in my-work/ stays"
+
+lab:
+\t$(PYTHON) -m coursekit.start $(LAB_ARGS)
+
+clean:
+\trm -rf .venv
+"""
+GITIGNORE = ".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n.jupyter/\nmy-work/\n"
 
 
-def launch_link(repo: str, path: str = "notebooks/01-crawler.ipynb") -> str:
-    return f"https://mybinder.org/v2/gh/{repo}/HEAD?urlpath=lab/tree/{path}"
+def launch_link(repo: str) -> str:
+    """Binder, opening the course's workspace: lecture 1 beside the student's copy of assignment 1."""
+    return f"https://mybinder.org/v2/gh/{repo}/HEAD?urlpath=lab/workspaces/{WORKSPACE}"
+
+
+def student_pyproject(text: str) -> str:
+    """pyproject.toml with the PYPROJECT_KEPT sections only; the comments above a section go with it."""
+    sections: dict[str, list[str]] = {}
+    current, pending = None, []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            current = line.strip()
+            sections[current] = pending
+            pending = []
+        elif current is None or not line.strip() or line.startswith("#"):
+            pending.append(line)
+            continue
+        sections[current].append(line)
+    return "\n".join("".join(sections[name]).strip("\n") + "\n" for name in PYPROJECT_KEPT)
+
+
+def assignment_table() -> str:
+    rows = ["| Assignment | Your copy: work here | Hand in |", "|---|---|---|"]
+    for folder in sorted(p for p in (REPO / "release").iterdir() if p.is_dir()):
+        for notebook in sorted(folder.glob("*.ipynb")):
+            rows.append(f"| {folder.name} | `my-work/{folder.name}/{notebook.name}` | `{notebook.name}` |")
+    return "\n".join(rows)
 
 
 def readme(repo: str) -> str:
-    link = launch_link(repo)
-    lectures = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
-    assignments = sorted(p.name for p in (REPO / "release").iterdir() if p.is_dir())
-    return f"""# Demystifying Python Coroutines (揭秘 Python 协程): student edition
-
-[![Binder](https://mybinder.org/badge_logo.svg)]({link})
-
-Lectures and exercises on Python's `asyncio`, to run in JupyterLab.
-
-## Start in your browser (nothing to install)
-
-Click the **launch binder** badge above, or open {link}
-
-JupyterLab opens on the first lecture. Binder is free and public, and it
-**keeps nothing**: when you close the tab or stay idle for a while, your
-session and your changes are gone. Download your work before you leave:
-right-click the notebook in the file browser, then **Download**.
-
-## Or on your own computer
-
-You need Python 3.11 or newer, `make` and `git`:
-
-```bash
-git clone https://github.com/{repo}.git
-cd {repo.split("/")[-1]}
-make lab
-```
-
-`make lab` creates `.venv`, installs the course and opens the first lecture
-beside your copy of its assignment.
-
-## What is here
-
-* `notebooks/`: the lectures ({", ".join(lectures)}). Read them and run every
-  cell (**Run ▸ Run All Cells**).
-* `release/`: the assignments ({", ".join(assignments)}). Your own copies are
-  made in `my-work/`, the first time JupyterLab starts; work there.
-* `coursekit/`: the course's helper package that the notebooks import.
-
-## Doing an assignment
-
-Replace each `raise NotImplementedError()` with your code; keep the function
-names and signatures. The **Try it** cells and the visible tests show what
-your code did and how long it took on a virtual clock (sleeps cost no real
-time there). Before handing in, **Kernel ▸ Restart Kernel and Run All Cells**,
-then press **Validate** in the notebook's toolbar.
-
-## Handing in
-
-Download the notebook (`my-work/<assignment>/<notebook>.ipynb`) and hand in
-that `.ipynb` file the way your instructor asks. Do not rename it. Your
-instructor grades it with hidden tests that use other, random inputs: code
-that passes only the visible examples does not get the points.
-"""
+    lectures = ", ".join(f"`{p.name}`" for p in sorted((REPO / "notebooks").glob("*.ipynb")))
+    return README.read_text(encoding="utf-8").format(
+        link=launch_link(repo), repo=repo, folder=repo.split("/")[-1], lectures=lectures, assignments=assignment_table(),
+    )
 
 
 def build(dest: Path, repo: str) -> Path:
@@ -97,16 +100,14 @@ def build(dest: Path, repo: str) -> Path:
             shutil.copytree(source, dest / name, ignore=ignore)
         else:
             shutil.copy2(source, dest / name)
-    # The grading sandbox is the instructor's: its entry point names a package students do not get.
-    pyproject = (dest / "pyproject.toml").read_text(encoding="utf-8")
-    sandbox_entry = pyproject.index('# nbgrader_config.py makes it the default')
-    end = pyproject.index("[project.optional-dependencies]")
-    (dest / "pyproject.toml").write_text(pyproject[:sandbox_entry] + pyproject[end:], encoding="utf-8")
+    (dest / "pyproject.toml").write_text(student_pyproject((REPO / "pyproject.toml").read_text(encoding="utf-8")),
+                                         encoding="utf-8")
+    (dest / "Makefile").write_text(MAKEFILE, encoding="utf-8")
     (dest / "README.md").write_text(readme(repo), encoding="utf-8")
     post_build = dest / "postBuild"
     post_build.write_text(POST_BUILD, encoding="utf-8")
     post_build.chmod(0o755)
-    (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n.jupyter/\nmy-work/\n", encoding="utf-8")
+    (dest / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     return dest
 
 

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from conftest import needs_chromium, shoot
 from instructor import nbtools
 from instructor.course import CourseCopy
 from submissions import crawler, toolkit
@@ -163,6 +164,26 @@ def test_the_report_names_what_the_class_got_wrong(term):
     assert "test_crawl_with_tasks: 1 of 4 failed" in page
     assert "crawl_with_tasks" in page and "every page should start at once" in page
     assert "Submissions that could not be graded" in page and "1004" in page
+
+
+@needs_chromium
+def test_the_report_reads_in_a_browser(term, browser):
+    """Offline (no request leaves the file), charts drawn, the failure table in view: screenshots/class-report.png."""
+    course = term[0]
+    page = browser.new_page(viewport={"width": 1300, "height": 1100})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto((course.root / "report" / "index.html").as_uri())
+    charts = page.locator("svg")
+    assert charts.count() >= 2 and charts.first.is_visible()
+    box = charts.first.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 50, box
+    assert page.get_by_text("every page should start at once").first.is_visible()
+    assert [url for url in requests if not url.startswith("file:")] == []
+    shoot(page, "class-report")
+    page.get_by_text("every page should start at once").first.scroll_into_view_if_needed()
+    shoot(page, "class-report-failures")
+    page.close()
 
 
 def test_one_student_can_be_graded_again(term):

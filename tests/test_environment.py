@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tomllib
 
 import yaml
@@ -46,6 +47,20 @@ def test_nbgrader_server_extensions_are_enabled_and_ok():
 
 
 def test_installing_twice_does_nothing():
-    # `make -q` exits 0 only when the target is up to date: no reinstall.
-    result = subprocess.run(["make", "-q", "install"], cwd=ROOT, capture_output=True, text=True)
+    # `make -q` exits 0 only when the target is up to date: no reinstall. VENV: this run's environment
+    # (CI keeps one per Python).
+    result = subprocess.run(["make", "-q", "install", f"VENV={sys.prefix}"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, "make install would run again although pyproject.toml did not change"
+
+
+def test_nothing_slow_to_import_is_installed():
+    """coursekit.start removes what makes every Jupyter start 3 s slower, and jsonschema works without it."""
+    import importlib.util
+
+    from coursekit.start import SLOW_TO_IMPORT
+
+    for name in SLOW_TO_IMPORT:
+        assert importlib.util.find_spec(name.replace("-", "_")) is None, f"{name} is installed"
+    import jsonschema
+
+    jsonschema.Draft7Validator({"type": "string", "format": "iri"}, format_checker=jsonschema.FormatChecker()).validate("x")

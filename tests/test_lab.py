@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +48,30 @@ def test_workspace_shows_first_lecture_and_its_assignment(course_root):
 
 
 @pytest.mark.slow
+def serve(command, cwd, port, token, env=None):
+    """Start JupyterLab; wait until it answers; the process and its log file."""
+    log = open(cwd / "jupyterlab.log", "w+")
+    server = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5)
+            return server, log
+        except OSError:
+            assert time.monotonic() < deadline, "JupyterLab did not answer within 60 s"
+            assert server.poll() is None, "JupyterLab exited"
+            time.sleep(0.5)
+
+
+def stop(server, log):
+    server.terminate()
+    server.wait(timeout=30)
+    log.seek(0)
+    text = log.read()
+    log.close()
+    return text
+
+
 def test_jupyterlab_serves_the_course_workspace(course_root):
     folder = lab.prepare(course_root)
     port, token = free_port(), "course-test-token"
@@ -52,22 +79,38 @@ def test_jupyterlab_serves_the_course_workspace(course_root):
         course_root, folder, "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
         f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True",  # CI runs as root
     )
-    server = subprocess.Popen(command, cwd=course_root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, log = serve(command, course_root, port, token)
     try:
         url = f"http://127.0.0.1:{port}/lab/api/workspaces/{lab.WORKSPACE}?token={token}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    served = json.load(response)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "JupyterLab did not answer within 60 s"
-                assert server.poll() is None, "JupyterLab exited"
-                time.sleep(0.5)
+        with urllib.request.urlopen(url, timeout=5) as response:
+            served = json.load(response)
         assert "notebook:my-work/01-crawler/crawler.ipynb" in served["data"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab/workspaces/{lab.WORKSPACE}?token={token}") as page:
             assert page.status == 200 and b"JupyterLab" in page.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}") as page:  # the bare address
+            assert page.url.split("?")[0].endswith(f"/lab/workspaces/{lab.WORKSPACE}"), page.url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        printed = stop(server, log)
+    # The address printed for --no-browser opens the workspace, not a bare Launcher.
+    assert f":{port}/lab/workspaces/{lab.WORKSPACE}?token=" in printed, printed
+
+
+def test_binder_configuration_opens_the_workspace(course_root, tmp_path_factory):
+    """What postBuild leaves behind is enough: a plain `jupyter lab`, as Binder starts it, opens the workspace."""
+    config = tmp_path_factory.mktemp("jupyter-config")
+    lab.configure_student(config, course_root)
+    lab.prepare(course_root)
+    settings = json.loads((config / "jupyter_lab_config.json").read_text(encoding="utf-8"))
+    assert settings["LabApp"]["workspaces_dir"] == str(course_root / ".jupyter" / "workspaces")
+    port, token = free_port(), "course-test-token"
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--ServerApp.port={port}",
+               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True"]
+    server, log = serve(command, course_root, port, token, env=dict(os.environ, JUPYTER_CONFIG_DIR=str(config)))
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}") as page:
+            assert page.url.split("?")[0].endswith(f"/lab/workspaces/{lab.WORKSPACE}"), page.url
+        url = f"http://127.0.0.1:{port}/lab/api/workspaces/{lab.WORKSPACE}?token={token}"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert "notebook:my-work/01-crawler/crawler.ipynb" in json.load(response)["data"]
+    finally:
+        stop(server, log)

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import ASSIGNMENTS, LECTURES, ROOT
+from conftest import ASSIGNMENTS, LECTURES, ROOT, VENV_BIN
 from coursekit import lab
 from instructor import publish
 from instructor import nbtools
@@ -28,7 +28,7 @@ def files(folder):
 
 def test_only_student_material_is_copied(student):
     top = {p.name for p in student.iterdir()}
-    assert top == {*publish.COPIED, "README.md", "postBuild", ".gitignore"}
+    assert top == {*publish.COPIED, "README.md", "postBuild", ".gitignore", "pyproject.toml", "Makefile"}
     names = {p.name for p in files(student)}
     assert "gradebook.db" not in names and not any(n.endswith(".db") for n in names)
     assert not any(p.is_relative_to(student / "tests") for p in files(student))
@@ -59,9 +59,34 @@ def test_every_lecture_and_assignment_is_there(student):
 
 def test_readme_launches_binder_and_explains_handing_in(student):
     text = (student / "README.md").read_text(encoding="utf-8")
-    link = f"https://mybinder.org/v2/gh/{REPO_SLUG}/HEAD?urlpath=lab/tree/notebooks/01-crawler.ipynb"
+    link = f"https://mybinder.org/v2/gh/{REPO_SLUG}/HEAD?urlpath=lab/workspaces/{lab.WORKSPACE}"
     assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({link})" in text
-    assert "Download" in text and "Validate" in text and "make lab" in text
+    for step in ("python -m coursekit.start", "py -m coursekit.start", "make lab", "**Download**", "**Upload**",
+                 "**Overwrite**", "**Validate**", "Restart Kernel and Run All Cells", "crawler (1).ipynb"):
+        assert step in text, step
+    for assignment in ASSIGNMENTS:  # where each copy is, and which file to hand in
+        notebook = next((ROOT / "release" / assignment).glob("*.ipynb")).name
+        assert f"| {assignment} | `my-work/{assignment}/{notebook}` | `{notebook}` |" in text
+    assert "{" not in text.replace("{{", "")  # every placeholder filled
+
+
+def test_student_setup_is_student_sized(student):
+    import tomllib
+
+    project = tomllib.loads((student / "pyproject.toml").read_text(encoding="utf-8"))
+    ours = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["dependencies"] == ours["project"]["dependencies"]
+    assert "optional-dependencies" not in project["project"] and "entry-points" not in project["project"]
+    assert set(project) == {"build-system", "project", "tool"} and set(project["tool"]) == {"setuptools"}
+    listing = subprocess.run(["make", "--no-print-directory", "help"], cwd=student, capture_output=True, text=True).stdout
+    targets = {line.split()[1] for line in listing.splitlines() if line.startswith("make ")}
+    assert targets == {"lab", "clean"}, listing
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "lab"], cwd=student, capture_output=True, text=True).stdout
+    assert dry.strip() == "python3 -m coursekit.start"
+    # The launcher needs nothing installed: it imports from the standard library only.
+    code = (student / "coursekit" / "start.py").read_text(encoding="utf-8")
+    imports = re.findall(r"^(?:from|import) (\w+)", code, re.MULTILINE)
+    assert set(imports) <= {"__future__", "argparse", "os", "subprocess", "sys", "venv", "pathlib"}, imports
 
 
 def test_binder_files(student):
@@ -69,6 +94,7 @@ def test_binder_files(student):
     assert post_build[0].startswith("#!") and "set -e" in post_build[:3]
     assert os.access(student / "postBuild", os.X_OK)
     assert "python -m coursekit.lab --configure-student sys-prefix" in post_build
+    assert "python -m coursekit.lab --prepare" in post_build
     env = yaml.safe_load((student / "environment.yml").read_text(encoding="utf-8"))
     assert "python=3.12" in env["dependencies"]
     assert not (student / "binder").exists()  # repo2docker reads one place only
@@ -76,15 +102,15 @@ def test_binder_files(student):
 
 def test_student_configuration_leaves_only_validate(tmp_path):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path))
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "coursekit.lab", "--configure-student", "user"],
+    subprocess.run([str(VENV_BIN / "python"), "-m", "coursekit.lab", "--configure-student", "user"],
                    env=env, check=True)
-    result = subprocess.run([str(ROOT / ".venv/bin/jupyter"), "server", "extension", "list"], env=env,
+    result = subprocess.run([str(VENV_BIN / "jupyter"), "server", "extension", "list"], env=env,
                             capture_output=True, text=True)
     listing = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
     assert re.search(r"nbgrader\.server_extensions\.validate_assignment enabled", listing), listing
     for name in ("formgrader", "course_list", "assignment_list"):
         assert re.search(rf"nbgrader\.server_extensions\.{name} disabled", listing), listing
-    result = subprocess.run([str(ROOT / ".venv/bin/jupyter"), "labextension", "list"], env=env,
+    result = subprocess.run([str(VENV_BIN / "jupyter"), "labextension", "list"], env=env,
                             capture_output=True, text=True)
     listing = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
     for plugin in lab.LAB_PLUGINS_OFF:
