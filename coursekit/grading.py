@@ -32,6 +32,8 @@ from typing import Any, Callable
 
 import looptime
 
+from coursekit.messages import say, use_language
+
 __all__ = [
     "Run",
     "run_async",
@@ -44,6 +46,7 @@ __all__ = [
     "Checks",
     "try_it",
     "forbid_running",
+    "use_language",
 ]
 
 # The run going on in this worker thread: recorders ask it whether the code under test has returned.
@@ -168,30 +171,13 @@ def run_async(
     if outcome.blocking:
         raise AssertionError(_blocking_message(outcome.blocking[0]) + said)
     if stuck:
-        likely = (
-            "Is there a loop that never awaits anything (while True: ...)?"
-            if virtual
-            else "Is it waiting for a reply without a timeout, or looping without awaiting?"
-        )
-        raise AssertionError(f"{name} was still running after {real_timeout:g} s of real time and was stopped. {likely}{said}")
+        raise AssertionError(say("stuck_virtual" if virtual else "stuck_real", name=name, seconds=real_timeout) + said)
     if outcome.hit_time_limit:
-        raise AssertionError(
-            f"{name} was still waiting after {max_loop_time:g} s of loop time. "
-            f"Is it sleeping far too long, or awaiting something that nobody ever finishes (a deadlock)?"
-            f"{_waiting_hint(outcome.waiting_in)}{said}"
-        )
+        raise AssertionError(say("time_limit", name=name, seconds=max_loop_time) + _waiting_hint(outcome.waiting_in) + said)
     if isinstance(outcome.error, looptime.IdleTimeoutError):
-        raise AssertionError(
-            f"{name} waited for ever: the event loop had nothing left to run and "
-            f"nothing to wait for. Is it awaiting a future, queue or event that nobody "
-            f"completes (a deadlock)?{_waiting_hint(outcome.waiting_in)}{said}"
-        )
+        raise AssertionError(say("deadlock", name=name) + _waiting_hint(outcome.waiting_in) + said)
     if isinstance(outcome.error, asyncio.CancelledError):
-        raise AssertionError(
-            f"{name} raised CancelledError, though nobody cancelled it. Awaiting a task that was cancelled "
-            f"(directly, or through gather) raises its CancelledError in the awaiting code: to collect "
-            f"results, errors and cancellations alike, use asyncio.gather(..., return_exceptions=True).{said}"
-        )
+        raise AssertionError(say("cancelled", name=name) + said)
     if outcome.error is not None:
         # The student's own error, shown from the student's code down: the
         # frames of this runner and of asyncio would only hide it.
@@ -278,13 +264,9 @@ def _waiting_in(loop: asyncio.AbstractEventLoop) -> set[str]:
 
 
 def _waiting_hint(waiting: set[str]) -> str:
-    if "queues.join" in waiting:
-        return (" queue.join() was still waiting: it returns only once queue.task_done() has been called for "
-                "every item put in the queue. Does each consumer call task_done() after handling its item?")
-    if "queues.put" in waiting:
-        return " A queue.put() was waiting for room that never came: is anyone taking items out of the queue?"
-    if "queues.get" in waiting:
-        return " A queue.get() was waiting for an item that never came: does the producer put every item (and the end markers)?"
+    for where in ("join", "put", "get"):
+        if f"queues.{where}" in waiting:
+            return say(f"queue_{where}")
     return ""
 
 
@@ -365,10 +347,7 @@ def _forbid_blocking_sleep(func: Callable[..., Any], outcome: _Outcome):
 
 
 def _blocking_message(seconds: object) -> str:
-    return (
-        f"blocking call time.sleep({seconds}) inside async code: use await asyncio.sleep({seconds}). "
-        f"time.sleep stops the whole event loop, so nothing else runs meanwhile."
-    )
+    return say("blocking", seconds=seconds)
 
 
 def _abandon(loop: asyncio.AbstractEventLoop) -> None:
@@ -418,7 +397,7 @@ def _describe(context: dict[str, Any]) -> str:
 def _describe_warning(w: warnings.WarningMessage) -> str:
     text = f"{w.category.__name__}: {w.message}"
     if "was never awaited" in str(w.message):
-        text += " (a coroutine was created but never awaited: a missing `await`, or a missing asyncio.create_task?)"
+        text += say("never_awaited")
     return text
 
 
@@ -426,8 +405,8 @@ def _tail(lines: list[str], count: int = 8) -> str:
     if not lines:
         return ""
     shown = lines[-count:]
-    more = f"    ... ({len(lines) - count} earlier lines)\n" if len(lines) > count else ""
-    return "\nIt printed:\n" + more + "\n".join(f"    {line}" for line in shown)
+    more = f"    ... ({len(lines) - count} {say('earlier_lines')})\n" if len(lines) > count else ""
+    return f"\n{say('printed')}\n" + more + "\n".join(f"    {line}" for line in shown)
 
 
 # -- assertions whose messages say expected, got, and the likely cause ---------
@@ -484,10 +463,10 @@ def _equal(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
-EARLY = "it returned before all the expected waiting was done: does it wait for every page, or return an answer that only fits the examples?"
+EARLY = None  # the default early hint: say("early"), in the student's language
 
 
-def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str = EARLY) -> None:
+def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str | None = EARLY) -> None:
     """Assert the exact loop time a run took.
 
     ``hint`` explains a run that took too long (the usual mistake), and
@@ -495,10 +474,9 @@ def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str 
     """
     __tracebackhide__ = True
     if run.loop_time != expected:
-        why = hint if run.loop_time > expected else early_hint
-        raise AssertionError(
-            f"{run.name} took {run.loop_time:g} s of loop time instead of {expected:g} s" + (f": {why}" if why else ".")
-        )
+        why = hint if run.loop_time > expected else (say("early") if early_hint is None else early_hint)
+        text = say("loop_time", name=run.name, got=run.loop_time, expected=expected)
+        raise AssertionError(text + (f": {why}" if why else "."))
 
 
 def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
@@ -663,7 +641,7 @@ class Checks:
             self.failures.append(what + (f": {hint}" if hint else ""))
         return ok
 
-    def loop_time(self, run: Run, expected: float, hint: str = "", early_hint: str = EARLY) -> bool:
+    def loop_time(self, run: Run, expected: float, hint: str = "", early_hint: str | None = EARLY) -> bool:
         __tracebackhide__ = True
         try:
             expect_loop_time(run, expected, hint, early_hint)

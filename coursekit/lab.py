@@ -16,6 +16,8 @@ from pathlib import Path
 
 from jupyterlab_server.workspaces_handler import WorkspacesManager
 
+from coursekit.messages import LANGUAGES
+
 # The course folder: the one holding this package.
 REPO = Path(__file__).resolve().parent.parent
 
@@ -91,9 +93,10 @@ def copy_assignments(root: Path) -> list[Path]:
     return copied
 
 
-def first_pair(root: Path) -> tuple[str, str]:
-    """The first lecture and the student's copy of the first assignment, as lab paths."""
-    lecture = sorted((root / "notebooks").glob("*.ipynb"))[0]
+def first_pair(root: Path, language: str = "en") -> tuple[str, str]:
+    """The first lecture (in the edition of ``language``) and the student's copy of the first assignment, as lab paths."""
+    lectures = root / "notebooks" / ("zh" if language == "zh" else "")
+    lecture = sorted(lectures.glob("*.ipynb"))[0]
     assignment = sorted(p for p in (root / "my-work").iterdir() if p.is_dir())[0]
     notebook = sorted(assignment.glob("*.ipynb"))[0]
     return lecture.relative_to(root).as_posix(), notebook.relative_to(root).as_posix()
@@ -130,24 +133,34 @@ def workspaces_dir(root: Path) -> Path:
     return root / ".jupyter" / "workspaces"
 
 
+def workspace_name(language: str) -> str:
+    """course (English lectures) or course-zh (the Chinese edition, 中文版)."""
+    return WORKSPACE if language == "en" else f"{WORKSPACE}-{language}"
+
+
 def prepare(root: Path) -> Path:
-    """Copy the assignments and write the workspace file; return the workspaces folder."""
+    """Copy the assignments and write a workspace per edition; return the workspaces folder."""
     for target in copy_assignments(root):
         print(f"copied {target.relative_to(root)} from release/ (your answers go there)")
     folder = workspaces_dir(root)
     # JupyterLab's own manager names the file as the server will look for it.
-    WorkspacesManager(str(folder)).save(WORKSPACE, json.dumps(workspace(*first_pair(root))))
+    manager = WorkspacesManager(str(folder))
+    for language in LANGUAGES:
+        if language == "en" or (root / "notebooks" / language).is_dir():
+            data = workspace(*first_pair(root, language))
+            data["metadata"]["id"] = workspace_name(language)
+            manager.save(workspace_name(language), json.dumps(data))
     return folder
 
 
-def lab_command(root: Path, folder: Path, *extra: str) -> list[str]:
+def lab_command(root: Path, folder: Path, *extra: str, language: str = "en") -> list[str]:
     return [
         str(Path(sys.executable).parent / "jupyter"),
         "lab",
         f"--ServerApp.root_dir={root}",
         f"--LabApp.workspaces_dir={folder}",
         # LabApp's, not ServerApp's: the lab extension sets the server's own, and the URL printed.
-        f"--LabApp.default_url=/lab/workspaces/{WORKSPACE}",
+        f"--LabApp.default_url=/lab/workspaces/{workspace_name(language)}",
         *extra,
     ]
 
@@ -165,8 +178,17 @@ def main() -> None:
             configure_student(jupyter_config_dir("sys-prefix"), REPO)
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()
+    args = sys.argv[1:]
+    language = "en"
+    for arg in list(args):  # --language=zh: the Chinese lectures, and the grading toolkit's messages in Chinese
+        if arg.startswith("--language="):
+            language = arg.split("=", 1)[1]
+            args.remove(arg)
+    if language not in LANGUAGES:
+        sys.exit(f"--language={language}: choose one of {', '.join(LANGUAGES)}")
+    os.environ["COURSEKIT_LANGUAGE"] = language  # every kernel the server starts inherits it
     folder = prepare(REPO)
-    command = lab_command(REPO, folder, *sys.argv[1:])
+    command = lab_command(REPO, folder, *args, language=language)
     os.execv(command[0], command)
 
 

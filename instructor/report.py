@@ -44,8 +44,8 @@ def pattern_of(message: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:400]
 
 
-def bars(values: list[tuple[str, float]], maximum: float, unit: str = "", width: int = 420) -> str:
-    """A horizontal bar chart as inline SVG."""
+def bars(values: list[tuple[str, float]], maximum: float, unit: str | tuple[str, str] = "", width: int = 420) -> str:
+    """A horizontal bar chart as inline SVG; unit is a suffix, or (singular, plural) words."""
     row = 22
     height = row * len(values) + 8
     parts = [f'<svg class="chart" width="{width + 260}" height="{height}" role="img">']
@@ -54,7 +54,8 @@ def bars(values: list[tuple[str, float]], maximum: float, unit: str = "", width:
         length = 0 if maximum == 0 else width * value / maximum
         parts.append(f'<text x="0" y="{y + 14}" class="label">{html.escape(label)}</text>')
         parts.append(f'<rect x="170" y="{y}" width="{length:.1f}" height="{row - 6}" class="bar"/>')
-        parts.append(f'<text x="{175 + length:.1f}" y="{y + 14}" class="value">{value:g}{unit}</text>')
+        suffix = unit if isinstance(unit, str) else " " + unit[value != 1]
+        parts.append(f'<text x="{175 + length:.1f}" y="{y + 14}" class="value">{value:g}{suffix}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -66,7 +67,8 @@ def build(course: Path) -> str:
     overrides = audit.overrides(db_url)
     sections = []
     with Gradebook(db_url) as gb:
-        assignments = [(a.name, a.max_score, [n.name for n in a.notebooks]) for a in gb.assignments]
+        # Course order (01-..., 02-...), not the order the gradebook happened to record them in.
+        assignments = sorted((a.name, a.max_score, [n.name for n in a.notebooks]) for a in gb.assignments)
     for name, max_score, notebooks in assignments:
         mine = [r for r in table if r["assignment"] == name]
         states = Counter(r["status"].split(":")[0].split(",")[0] for r in mine)
@@ -78,8 +80,8 @@ def build(course: Path) -> str:
             continue
         histogram = Counter(round(s) for s in scores)
         sections.append(f"<h3>Scores (of {max_score:g}; mean {sum(scores) / len(scores):.1f})</h3>")
-        sections.append(bars([(f"{p:g} points", histogram.get(p, 0)) for p in range(int(max_score) + 1)],
-                             max(histogram.values()), " students"))
+        sections.append(bars([(f"{p:g} point{'' if p == 1 else 's'}", histogram.get(p, 0)) for p in range(int(max_score) + 1)],
+                             max(histogram.values()), unit=("student", "students")))
         passed: Counter[str] = Counter()
         seen: Counter[str] = Counter()
         messages: dict[str, Counter[str]] = defaultdict(Counter)

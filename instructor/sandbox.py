@@ -225,7 +225,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     @staticmethod
     def _environment(env: dict[str, str]) -> dict[str, str]:
         """Only what a kernel needs: nothing of the grader's own environment leaks in."""
-        keep = {"LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION", "JPY_SESSION_NAME"}
+        keep = {"LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION", "JPY_SESSION_NAME", "COURSEKIT_LANGUAGE"}
         clean = {k: v for k, v in env.items() if k in keep}
         clean.update(
             PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",

@@ -19,6 +19,7 @@ os.environ["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ZH_LECTURES = sorted((ROOT / "notebooks" / "zh").glob("*.ipynb"))  # the Chinese edition (中文版)
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

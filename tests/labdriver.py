@@ -92,3 +92,20 @@ def run_all(page, path: str, timeout: float = 120) -> list[dict]:
         if time.monotonic() > deadline:
             shoot(page, "timeout-" + path.replace("/", "-"))
             raise AssertionError(f"{path}: cells still running after {timeout} s (screenshot in screenshots/)")
+
+
+def panel(page, path: str):
+    """The notebook panel showing path, as a locator (a toolbar button there, not in another panel)."""
+    widget_id = page.evaluate("(path) => (" + PANEL_JS + ")(path).id", path)
+    return page.locator(f"[id='{widget_id}']")
+
+
+def stop_jupyterlab(server: subprocess.Popen, log) -> None:
+    """SIGTERM (JupyterLab shuts its kernels down first), then SIGKILL if that takes over a minute."""
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    log.close()

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, free_port, needs_chromium, shoot
 from coursekit import lab
-from labdriver import run_all, settings_dir, start_jupyterlab
+from labdriver import run_all, settings_dir, start_jupyterlab, stop_jupyterlab
 
 TOKEN = "course-browser-test"
 
@@ -41,9 +41,7 @@ def jupyterlab(tmp_path_factory):
     server, log = start_jupyterlab(command, root, dict(os.environ, JUPYTER_CONFIG_DIR=str(config)),
                                    tmp_path_factory.mktemp("log") / "jupyterlab.log", url, TOKEN)
     yield url
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    stop_jupyterlab(server, log)
 
 
 def open_and_run_all(browser, url: str, path: str, timeout: float = 120):

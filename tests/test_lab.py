@@ -46,6 +46,20 @@ def test_workspace_shows_first_lecture_and_its_assignment(course_root):
         assert (course_root / data[widget]["data"]["path"]).is_file()
 
 
+def test_the_chinese_edition_has_its_own_workspace(course_root):
+    """course-zh: the Chinese lecture beside the same copy of the assignment (one copy, whichever edition)."""
+    (course_root / "notebooks" / "zh").mkdir(exist_ok=True)
+    shutil.copy(course_root / "notebooks" / "01-crawler.ipynb", course_root / "notebooks" / "zh" / "01-crawler.ipynb")
+    folder = lab.prepare(course_root)
+    data = WorkspacesManager(str(folder)).load(lab.workspace_name("zh"))["data"]
+    dock = data["layout-restorer:data"]["main"]["dock"]
+    widgets = [area["widgets"][0] for area in dock["children"]]
+    assert widgets == ["notebook:notebooks/zh/01-crawler.ipynb", "notebook:my-work/01-crawler/crawler.ipynb"]
+    assert lab.workspace_name("zh") == "course-zh"
+    command = lab.lab_command(course_root, folder, language="zh")
+    assert "--LabApp.default_url=/lab/workspaces/course-zh" in command
+
+
 
 @pytest.mark.slow
 def serve(command, cwd, port, token, env=None):

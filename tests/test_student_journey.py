@@ -23,7 +23,7 @@ import pytest
 from conftest import ROOT, free_port, needs_chromium, shoot
 from coursekit.lab import WORKSPACE
 from instructor import nbtools, publish
-from labdriver import PANEL_JS, run_all, settings_dir, start_jupyterlab, wait_for_idle_panel
+from labdriver import PANEL_JS, panel, run_all, settings_dir, start_jupyterlab, stop_jupyterlab, wait_for_idle_panel
 
 pytestmark = [pytest.mark.slow, needs_chromium]
 
@@ -53,9 +53,7 @@ def published(tmp_path_factory):
                f"--LabApp.user_settings_dir={settings_dir(tmp_path_factory.mktemp('lab-settings'))}"]
     server, log = start_jupyterlab(command, repo, env, tmp_path_factory.mktemp("log") / "jupyterlab.log", url, TOKEN)
     yield {"repo": repo, "url": url, "readme": readme}
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    stop_jupyterlab(server, log)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +118,7 @@ def test_2_one_exercise_solved_saved_and_passing(published, page):
 
 
 def test_3_validate_lists_only_the_exercises_still_to_do(page):
-    page.get_by_role("button", name="Validate").click()
+    panel(page, ASSIGNMENT).get_by_role("button", name="Validate").click()
     dialog = page.locator(".jp-Dialog-content")
     dialog.get_by_text("Validation Results").wait_for()
     failed = dialog.locator(".validation-failed pre").all_inner_texts()
