@@ -11,6 +11,11 @@ Lecture demos record events on the event loop's clock::
 Each lane is a horizontal bar from its start to its stop, with its point
 events (a cancellation, a timeout) marked on it.  The text form is what
 nbclient, CI and terminals show; JupyterLab shows the HTML form.
+
+Times count from when the work starts, not from when the timeline was made
+(making a live chart, or waiting before the work, costs time that is no part
+of it): from the first event recorded or the first ``now()``, whichever comes
+first, or from ``begin()`` when the demo says where its work starts.
 """
 
 from __future__ import annotations
@@ -35,11 +40,11 @@ def _seconds(t: float) -> str:
 
 
 class Timeline:
-    """Events of named lanes, in seconds since the timeline was made."""
+    """Events of named lanes, in seconds since the work started (see ``now``)."""
 
     def __init__(self, live: bool = False) -> None:
         """``live=True`` shows the chart at once in the notebook and redraws it at every event."""
-        self._origin = asyncio.get_running_loop().time()
+        self._origin: float | None = None  # set by begin(), or by the first event or now()
         self.lanes: dict[str, Lane] = {}
         self._view: _LiveView | None = None
         if live:
@@ -64,9 +69,17 @@ class Timeline:
         }
         self._redraw()
 
+    def begin(self) -> None:
+        """Start the clock here: later times count from this moment on the loop's clock."""
+        self._origin = asyncio.get_running_loop().time()
+
     def now(self) -> float:
+        """Seconds since the work started: since ``begin()``, or else since the first event or ``now()``."""
+        clock = asyncio.get_running_loop().time()
+        if self._origin is None:
+            self._origin = clock
         # Hundredths: exact in virtual time, and free of scheduling noise in real time.
-        return round(asyncio.get_running_loop().time() - self._origin, 2)
+        return round(clock - self._origin, 2)
 
     def _lane(self, name: str) -> Lane:
         return self.lanes.setdefault(name, Lane(name))

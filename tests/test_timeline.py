@@ -33,6 +33,52 @@ def test_events_are_recorded_in_loop_seconds():
     assert (timeline.lanes["save"].stop, timeline.lanes["save"].outcome) == (3.0, "saved")
 
 
+def test_times_count_from_the_first_event_not_from_when_the_timeline_was_made():
+    async def demo():
+        timeline = Timeline()
+        await asyncio.sleep(5)  # setting up: a live chart's widget, an import, a pause before the work
+        timeline.start("page")
+        await asyncio.sleep(1)
+        timeline.mark("page", "half")
+        await asyncio.sleep(1)
+        timeline.stop("page", "OK")
+        return timeline
+
+    lane = run_async(demo).result.lanes["page"]
+    assert (lane.start, lane.marks, lane.stop) == (0.0, [(1.0, "half")], 2.0)
+
+
+def test_the_first_now_starts_the_clock_too():
+    async def demo():
+        timeline = Timeline()
+        await asyncio.sleep(3)
+        first = timeline.now()  # a demo that prints times before it records anything
+        await asyncio.sleep(1)
+        timeline.start("worker")
+        await asyncio.sleep(1)
+        timeline.stop("worker")
+        return first, timeline
+
+    first, timeline = run_async(demo).result
+    assert first == 0.0
+    assert (timeline.lanes["worker"].start, timeline.lanes["worker"].stop) == (1.0, 2.0)
+
+
+def test_begin_says_where_the_work_starts():
+    async def demo():
+        timeline = Timeline()
+        timeline.now()  # read before the work: begin() still resets the origin
+        await asyncio.sleep(4)
+        timeline.begin()
+        await asyncio.sleep(1.5)
+        timeline.start("late")
+        timeline.stop("late")
+        return timeline
+
+    lane = run_async(demo).result.lanes["late"]
+    assert (lane.start, lane.stop) == (1.5, 1.5)
+
+
 def test_text_draws_one_bar_per_lane_to_scale():
     text = run_async(shielded_save).result.text(width=30)
     header, caller, save = text.splitlines()
@@ -71,8 +117,10 @@ def test_html_has_a_bar_per_lane_and_escapes_names():
 def test_live_timeline_shows_a_widget_with_a_text_fallback():
     (outputs,) = run_in_kernel(
         "import asyncio\n"
+        "import time\n"
         "from coursekit.timeline import Timeline\n"
         "timeline = Timeline(live=True)\n"
+        "time.sleep(0.5)  # time between making the chart and starting the work is no part of the work\n"
         "async def job(name, seconds):\n"
         "    timeline.start(name)\n"
         "    await asyncio.sleep(seconds)\n"
@@ -85,4 +133,5 @@ def test_live_timeline_shows_a_widget_with_a_text_fallback():
     fast, slow = (float(re.search(r"ok at ([\d.]+) s", line)[1]) for line in lines[1:3])
     assert lines[1].startswith("fast") and lines[2].startswith("slow")
     assert 0.1 <= fast < slow and slow >= 0.3  # real seconds: both bars drawn to their end
+    assert fast < 0.45 and slow < 0.65  # counted from the first event, not from when the chart was made
     assert not any(o.output_type == "stream" and o.name == "stderr" for o in outputs)

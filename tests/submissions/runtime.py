@@ -2,7 +2,8 @@
 
 ASSIGNMENT = "03-runtime"
 NOTEBOOK = "runtime"
-FULL = {"test_predict_trace": 2, "test_results_by_deadline": 2, "test_process_all": 2, "test_on_each_done": 2}
+FULL = {"test_predict_trace": 2, "test_results_by_deadline": 2, "test_process_all": 2, "test_on_each_done": 2,
+        "test_toy_scheduler": 2}
 ZERO = {name: 0 for name in FULL}
 
 
@@ -62,6 +63,67 @@ def on_each_done(tasks, record):
     for task in tasks:
         task.add_done_callback(functools.partial(report, task.get_name()))
 """,
+    # a sorted list (bisect) instead of a heap, a plain list as the ready queue, and every timer due
+    # at the new time moved to the ready list at once (as asyncio's loop does)
+    "toy_scheduler": """
+import bisect
+import itertools
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = []
+        self.timers = []  # sorted by (when, number)
+        self.numbers = itertools.count()
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        bisect.insort(self.timers, (self.clock.now() + delay, next(self.numbers), callback))
+
+    def run(self):
+        while True:
+            if not self.ready:
+                if not self.timers:
+                    return
+                self.clock.advance_to(self.timers[0][0])
+                while self.timers and self.timers[0][0] <= self.clock.now():
+                    self.ready.append(self.timers.pop(0)[2])
+            callback = self.ready.pop(0)
+            callback()
+""",
+}
+
+# Right in yet another way: a dataclass, timers grouped by time in a dict, the earliest found with min().
+OTHER_TOOLS_B = {
+    "toy_scheduler": """
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ToyScheduler:
+    clock: object
+    ready: list = field(default_factory=list)
+    timers: dict = field(default_factory=dict)  # time -> callbacks due then, in the order they were set
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.timers.setdefault(self.clock.now() + delay, []).append(callback)
+
+    def run(self):
+        while self.ready or self.timers:
+            if self.ready:
+                callback = self.ready.pop(0)
+                callback()
+                continue
+            when = min(self.timers)
+            self.clock.advance_to(when)
+            self.ready.extend(self.timers.pop(when))
+""",
 }
 
 MISTAKES_A = {
@@ -103,6 +165,36 @@ async def process_all(produce, handle, workers, maxsize):
 def on_each_done(tasks, record):
     for task in tasks:
         task.add_done_callback(lambda _: record(task.get_name(), task.exception() or task.result()))
+""",
+    # the ready queue used as a stack
+    "toy_scheduler": """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = []
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                callback = self.ready.pop()  # the newest first: a stack, not a queue
+                callback()
+            if self.timers:
+                when, _, callback = heapq.heappop(self.timers)
+                self.clock.advance_to(when)
+                callback()
 """,
 }
 
@@ -151,6 +243,35 @@ def on_each_done(tasks, record):
     for task in tasks:
         task.add_done_callback(lambda t: record(t.get_name(), t.result()))
 """,
+    # a heap of (when, callback): two timers due at the same time make it compare callbacks
+    "toy_scheduler": """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        heapq.heappush(self.timers, (self.clock.now() + delay, callback))  # no tie-breaker
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                callback = self.ready.popleft()
+                callback()
+            if self.timers:
+                when, callback = heapq.heappop(self.timers)
+                self.clock.advance_to(when)
+                callback()
+""",
 }
 
 MISTAKES_C = {
@@ -188,6 +309,36 @@ async def on_each_done(tasks, record):
     for task in tasks:
         task.add_done_callback(lambda t: record(t.get_name(), t.exception() or t.result()))
 """,
+    # timers kept by their delay, not by the time they are due
+    "toy_scheduler": """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (delay, self.seq, callback))  # the delay, not the time it is due
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                callback = self.ready.popleft()
+                callback()
+            if self.timers:
+                when, _, callback = heapq.heappop(self.timers)
+                self.clock.advance_to(when)
+                callback()
+""",
 }
 
 MISTAKES_D = {
@@ -211,15 +362,46 @@ async def process_all(produce, handle, workers, maxsize):
     await queue.join()
     return handled
 """,
+    # timers taken in the order they were set, not by time
+    "toy_scheduler": """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.timers.append((self.clock.now() + delay, callback))  # in the order set, not by time
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                callback = self.ready.popleft()
+                callback()
+            if self.timers:
+                when, callback = self.timers.pop(0)
+                self.clock.advance_to(when)
+                callback()
+""",
 }
 
 VARIANTS = {
     "reference": ({}, FULL),
     "other_tools": (OTHER_TOOLS, FULL),
+    "other_tools_b": (OTHER_TOOLS_B, FULL),
     "mistakes_a": (MISTAKES_A, ZERO),
     "mistakes_b": (MISTAKES_B, ZERO),
-    "mistakes_c": (MISTAKES_C, scores(test_results_by_deadline=0, test_process_all=0, test_on_each_done=0)),
-    "mistakes_d": (MISTAKES_D, scores(test_process_all=0)),
+    "mistakes_c": (MISTAKES_C, scores(test_results_by_deadline=0, test_process_all=0, test_on_each_done=0,
+                                      test_toy_scheduler=0)),
+    "mistakes_d": (MISTAKES_D, scores(test_process_all=0, test_toy_scheduler=0)),
 }
 
 # The gaps a review found in the hidden tests (issue 10): each once got full marks.
@@ -296,3 +478,191 @@ async def results_by_deadline(jobs, deadline):
     ),
 }
 VARIANTS.update(GAPS)
+
+# Toy schedulers with one mistake each (exercise 5).
+_CLOCK_NEVER_MOVES = """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                callback = self.ready.popleft()
+                callback()
+            if self.timers:
+                when, _, callback = heapq.heappop(self.timers)
+                callback()  # the clock is never moved
+"""
+_TIMERS_BEFORE_READY = """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                callback = self.ready.popleft()
+                callback()
+            while self.timers:  # every timer before going back to what they made ready
+                when, _, callback = heapq.heappop(self.timers)
+                self.clock.advance_to(when)
+                callback()
+"""
+_STOPS_EARLY = """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        for callback in list(self.ready):  # only what was there when run() started
+            callback()
+        for when, _, callback in sorted(self.timers):
+            self.clock.advance_to(when)
+            callback()
+"""
+_TIES_REVERSED = """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.timers.append((self.clock.now() + delay, callback))
+        self.timers.sort(key=lambda timer: timer[0], reverse=True)  # the earliest last, to pop() it
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                callback = self.ready.popleft()
+                callback()
+            if self.timers:
+                when, callback = self.timers.pop()
+                self.clock.advance_to(when)
+                callback()
+"""
+_NEVER_RETURNS = """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        while True:  # never returns
+            while self.ready:
+                callback = self.ready.popleft()
+                callback()
+            if self.timers:
+                when, _, callback = heapq.heappop(self.timers)
+                self.clock.advance_to(when)
+                callback()
+"""
+_SLEEPS_FOR_REAL = """
+import time
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                callback = self.ready.popleft()
+                callback()
+            if self.timers:
+                when, _, callback = heapq.heappop(self.timers)
+                time.sleep(when - self.clock.now())  # waits for real
+                self.clock.advance_to(when)
+                callback()
+"""
+
+# More mistakes in the toy scheduler (exercise 5), each with the words its feedback must say.
+SCHEDULER_MISTAKES = {
+    "scheduler_clock_never_moves": (_CLOCK_NEVER_MOVES, "advance_to"),
+    "scheduler_timers_before_ready": (_TIMERS_BEFORE_READY, "run every ready callback first"),
+    "scheduler_stops_early": (_STOPS_EARLY, "still waiting"),
+    "scheduler_ties_reversed": (_TIES_REVERSED, "in the order they were set"),
+    "scheduler_never_returns": (_NEVER_RETURNS, "must return as soon as nothing is ready"),
+    "scheduler_sleeps_for_real": (_SLEEPS_FOR_REAL, "must not wait in real time"),
+}
+VARIANTS.update(
+    (name, ({"toy_scheduler": code}, scores(test_toy_scheduler=0), {"test_toy_scheduler": words}))
+    for name, (code, words) in SCHEDULER_MISTAKES.items()
+)

@@ -1,0 +1,168 @@
+"""The toy loop's coroutine side (coursekit.toyloop), and the tests of exercise 5 that use it."""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import warnings
+from collections import deque
+
+import pytest
+
+from conftest import ROOT
+from coursekit.toyloop import Clock, ToyFuture, toy_create_task, toy_gather, toy_now, toy_run, toy_sleep
+from instructor import nbtools
+from submissions import runtime
+
+
+class Scheduler:
+    """A right scheduler, as exercise 5 asks for."""
+
+    def __init__(self, clock):
+        self.clock, self.ready, self.timers, self.seq = clock, deque(), [], 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                self.ready.popleft()()
+            if self.timers:
+                when, _, callback = heapq.heappop(self.timers)
+                self.clock.advance_to(when)
+                callback()
+
+
+class StopsEarly(Scheduler):
+    """Runs what is ready, and never looks at the timers."""
+
+    def run(self):
+        while self.ready:
+            self.ready.popleft()()
+
+
+async def crawl_page(events, url):
+    events.append((toy_now(), f"crawling {url}"))
+    await toy_sleep(int(url.split("_")[-1]))
+    events.append((toy_now(), f"OK {url}"))
+    return f"OK {url}"
+
+
+URLS = ["url_3", "url_1", "url_4", "url_2"]
+
+
+def test_tasks_run_the_crawler_in_4_seconds_of_the_clock():
+    events, clock = [], Clock()
+
+    async def main():
+        tasks = [toy_create_task(crawl_page(events, url)) for url in URLS]
+        return [await task for task in tasks]
+
+    assert toy_run(Scheduler(clock), clock, main()) == [f"OK {url}" for url in URLS]
+    assert clock.now() == 4.0
+    assert events == [(0.0, f"crawling {url}") for url in URLS] + [(float(n), f"OK url_{n}") for n in (1, 2, 3, 4)]
+
+
+def test_awaiting_one_by_one_takes_10_seconds_and_gather_keeps_the_order_given():
+    events, clock = [], Clock()
+
+    async def one_by_one():
+        return [await crawl_page(events, url) for url in URLS]
+
+    toy_run(Scheduler(clock), clock, one_by_one())
+    assert clock.now() == 10.0
+    assert [what for _, what in events][:2] == ["crawling url_3", "OK url_3"]
+    clock = Clock()
+    assert toy_run(Scheduler(clock), clock, toy_gather(*(crawl_page([], url) for url in URLS))) == [f"OK {u}" for u in URLS]
+    assert clock.now() == 4.0
+
+
+def test_a_scheduler_that_stops_early_is_named_and_leaves_no_warning_behind():
+    clock = Clock()
+
+    async def main():
+        tasks = [toy_create_task(crawl_page([], url)) for url in URLS]
+        return [await task for task in tasks]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="returned at 0 s while the main coroutine was still waiting"):
+            toy_run(StopsEarly(clock), clock, main())
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
+
+
+def test_the_clock_only_moves_forward():
+    clock = Clock()
+    clock.advance_to(2.5)
+    clock.advance_to(2.5)
+    assert clock.now() == 2.5
+    with pytest.raises(ValueError, match="cannot go back from 2.5 s to 1 s"):
+        clock.advance_to(1)
+
+
+def test_toy_tools_say_when_no_toy_loop_runs():
+    coro = toy_sleep(1)
+    with pytest.raises(RuntimeError, match="no toy loop is running"):
+        coro.send(None)
+    with pytest.raises(RuntimeError, match="no toy loop is running"):
+        toy_now()
+
+
+def test_a_toy_task_refuses_what_asyncio_yields():
+    import asyncio
+
+    async def main():
+        await asyncio.sleep(0)  # yields None to its driver: asyncio's business, not the toy's
+
+    clock = Clock()
+    with pytest.raises(TypeError, match="toy futures"):
+        toy_run(Scheduler(clock), clock, main())
+
+
+def test_a_future_wakes_every_waiter_once():
+    future, calls = ToyFuture(), []
+    future.add_done_callback(lambda f: calls.append(("first", f.result)))
+    future.set_result(7)
+    future.add_done_callback(lambda f: calls.append(("late", f.result)))  # already done: called at once
+    assert calls == [("first", 7), ("late", 7)]
+    with pytest.raises(RuntimeError):
+        future.set_result(8)
+
+
+# -- exercise 5's test cell, run here on every submission of tests/submissions/runtime.py --------------
+
+
+def exercise_5_cells():
+    nb = nbtools.read(ROOT / "source" / "03-runtime" / "runtime.ipynb")
+    cells = nbtools.nbgrader_cells(nb)
+    return cells["toy_setup"].source, nbtools.reference_answers(nb)["toy_scheduler"], cells["test_toy_scheduler"].source
+
+
+def schedulers():
+    for name, (answers, points, *words) in runtime.VARIANTS.items():
+        if "toy_scheduler" in answers or name == "reference":
+            expected_words = (words[0] if words else {}).get("test_toy_scheduler", "")
+            yield pytest.param(answers.get("toy_scheduler"), points["test_toy_scheduler"], expected_words, id=name)
+
+
+@pytest.mark.parametrize("answer, points, words", list(schedulers()))
+def test_exercise_5_passes_right_schedulers_and_fails_each_wrong_one(answer, points, words):
+    setup, reference, test = exercise_5_cells()
+    namespace = {"__name__": "__main__"}
+    exec(setup, namespace)
+    exec(answer or reference, namespace)
+    for _ in range(3):  # fresh random draws each time
+        if points:
+            exec(test, namespace)
+        else:
+            with pytest.raises(AssertionError) as failure:
+                exec(test, namespace)
+            message = str(failure.value)
+            assert "expected" in message and "got" in message and "ikely cause" in message, message
+            assert words in message, message
