@@ -17,14 +17,14 @@ import argparse
 import shutil
 from pathlib import Path
 
-from coursekit.lab import WORKSPACE
+from coursekit.lab import workspace_name
 from instructor.course import REPO
 
 # What students get, besides the files written below. Nothing else is copied.
 COPIED = ["notebooks", "release", "coursekit", "environment.yml"]
 # The sections of pyproject.toml a student's install needs: no grading sandbox, no test tools.
 PYPROJECT_KEPT = ["[build-system]", "[project]", "[tool.setuptools.packages.find]"]
-README = Path(__file__).parent / "templates" / "student_readme.md"
+README = Path(__file__).parent / "templates" / "student_readme.md"  # and student_readme.zh.md (中文)
 POST_BUILD = """#!/bin/bash
 # Binder runs this once, after installing environment.yml.
 set -e
@@ -53,9 +53,9 @@ clean:
 GITIGNORE = ".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n.jupyter/\nmy-work/\n"
 
 
-def launch_link(repo: str) -> str:
-    """Binder, opening the course's workspace: lecture 1 beside the student's copy of assignment 1."""
-    return f"https://mybinder.org/v2/gh/{repo}/HEAD?urlpath=lab/workspaces/{WORKSPACE}"
+def launch_link(repo: str, language: str = "en") -> str:
+    """Binder, opening the course's workspace: lecture 1 (in that language) beside the student's copy of assignment 1."""
+    return f"https://mybinder.org/v2/gh/{repo}/HEAD?urlpath=lab/workspaces/{workspace_name(language)}"
 
 
 def student_pyproject(text: str) -> str:
@@ -82,10 +82,12 @@ def assignment_table() -> str:
     return "\n".join(rows)
 
 
-def readme(repo: str) -> str:
+def readme(repo: str, language: str = "en") -> str:
     lectures = ", ".join(f"`{p.name}`" for p in sorted((REPO / "notebooks").glob("*.ipynb")))
-    return README.read_text(encoding="utf-8").format(
-        link=launch_link(repo), repo=repo, folder=repo.split("/")[-1], lectures=lectures, assignments=assignment_table(),
+    template = README if language == "en" else README.with_suffix(f".{language}.md")
+    return template.read_text(encoding="utf-8").format(
+        link=launch_link(repo), link_zh=launch_link(repo, "zh"), repo=repo, folder=repo.split("/")[-1],
+        lectures=lectures, assignments=assignment_table(),
     )
 
 
@@ -104,6 +106,7 @@ def build(dest: Path, repo: str) -> Path:
                                          encoding="utf-8")
     (dest / "Makefile").write_text(MAKEFILE, encoding="utf-8")
     (dest / "README.md").write_text(readme(repo), encoding="utf-8")
+    (dest / "README.zh.md").write_text(readme(repo, "zh"), encoding="utf-8")
     post_build = dest / "postBuild"
     post_build.write_text(POST_BUILD, encoding="utf-8")
     post_build.chmod(0o755)
@@ -118,7 +121,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.dest or not args.repo:
         parser.error("give DEST and OWNER/REPO")
-    print(f"student repository written to {build(args.dest, args.repo)}; launch link: {launch_link(args.repo)}")
+    print(f"student repository written to {build(args.dest, args.repo)}; launch links: {launch_link(args.repo)} "
+          f"(中文: {launch_link(args.repo, 'zh')})")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import LECTURES, ROOT
+from conftest import LECTURES, ROOT, ZH_LECTURES
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,8 @@ CRAWLS = ("synchronous", "five at a time", "sixteen at once")
 def executed(path: Path) -> nbformat.NotebookNode:
     """The lecture after a run, once per test session: the clean-run test and the figures test share it."""
     nb = nbformat.read(str(path), as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    # Run where JupyterLab runs it: the notebook's own folder (notebooks/, or notebooks/zh/ for the Chinese edition).
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
 
 
@@ -34,7 +35,7 @@ def test_there_are_lectures():
     assert any(p.name == "01-crawler.ipynb" for p in LECTURES)
 
 
-@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", LECTURES + ZH_LECTURES, ids=lambda p: p.relative_to(ROOT / "notebooks").with_suffix("").as_posix())
 def test_lecture_runs_clean(path):
     nb = executed(path)
     problems = []

@@ -28,7 +28,7 @@ def files(folder):
 
 def test_only_student_material_is_copied(student):
     top = {p.name for p in student.iterdir()}
-    assert top == {*publish.COPIED, "README.md", "postBuild", ".gitignore", "pyproject.toml", "Makefile"}
+    assert top == {*publish.COPIED, "README.md", "README.zh.md", "postBuild", ".gitignore", "pyproject.toml", "Makefile"}
     names = {p.name for p in files(student)}
     assert "gradebook.db" not in names and not any(n.endswith(".db") for n in names)
     assert not any(p.is_relative_to(student / "tests") for p in files(student))
@@ -59,7 +59,7 @@ def test_every_lecture_and_assignment_is_there(student):
 
 def test_readme_launches_binder_and_explains_handing_in(student):
     text = (student / "README.md").read_text(encoding="utf-8")
-    link = f"https://mybinder.org/v2/gh/{REPO_SLUG}/HEAD?urlpath=lab/workspaces/{lab.WORKSPACE}"
+    link = f"https://mybinder.org/v2/gh/{REPO_SLUG}/HEAD?urlpath=lab/workspaces/{lab.workspace_name('en')}"
     assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({link})" in text
     for step in ("python -m coursekit.start", "py -m coursekit.start", "make lab", "**Download**", "**Upload**",
                  "**Overwrite**", "**Validate**", "Restart Kernel and Run All Cells", "crawler (1).ipynb"):
@@ -68,6 +68,18 @@ def test_readme_launches_binder_and_explains_handing_in(student):
         notebook = next((ROOT / "release" / assignment).glob("*.ipynb")).name
         assert f"| {assignment} | `my-work/{assignment}/{notebook}` | `{notebook}` |" in text
     assert "{" not in text.replace("{{", "")  # every placeholder filled
+    assert "(README.zh.md)" in text
+
+
+def test_the_chinese_readme_opens_the_chinese_edition(student):
+    text = (student / "README.zh.md").read_text(encoding="utf-8")
+    link = f"https://mybinder.org/v2/gh/{REPO_SLUG}/HEAD?urlpath=lab/workspaces/{lab.workspace_name('zh')}"
+    assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({link})" in text
+    for step in ("python -m coursekit.start --language=zh", "**Download**", "**Upload**", "**Overwrite**",
+                 "**Validate**", "notebooks/zh/", "(README.md)"):
+        assert step in text, step
+    assert "{" not in text
+    assert sorted(p.name for p in (student / "notebooks" / "zh").glob("*.ipynb")) == [p.name for p in LECTURES]
 
 
 def test_student_setup_is_student_sized(student):
