@@ -95,3 +95,16 @@ def test_student_has_validate_and_no_instructor_tools(jupyterlab, browser):
     assert page.get_by_role("menuitem", name="Nbgrader").count() == 0
     shoot(page, "assignment-01-validate")
     page.close()
+
+
+def test_chinese_lecture_runs_in_the_browser(jupyterlab, browser):
+    """中文版: the Chinese edition of lecture 1 runs clean too, and its Chinese renders (screenshot)."""
+    page, cells = open_and_run_all(browser, jupyterlab, "notebooks/zh/01-crawler.ipynb")
+    problems = [o for c in cells for o in c["outputs"]
+                if o["output_type"] == "error" or (o["output_type"] == "stream" and o["name"] == "stderr")]
+    assert not problems, problems
+    heading = page.locator(".jp-RenderedMarkdown h1").first
+    assert "从一个爬虫说起" in heading.inner_text()
+    page.locator(".coursekit-timeline").first.scroll_into_view_if_needed()
+    shoot(page, "lecture-01-zh")
+    page.close()

@@ -80,3 +80,36 @@ def test_the_kernel_takes_the_language_from_its_environment(monkeypatch):
         "try:\n    expect_loop_time(run_async(slow), 1.0)\nexcept AssertionError as e:\n    print(e)"
     )
     assert output["text"].startswith("slow 用了 3 秒的循环时间，应为 1 秒")
+
+
+@pytest.mark.slow
+def test_a_submission_graded_in_chinese_gets_the_same_points(tmp_path):
+    """The language changes the toolkit's words in the feedback, never the points."""
+    import os
+    import subprocess
+
+    from instructor import nbtools
+    from instructor.course import CourseCopy
+    from nbgrader.api import Gradebook
+    from submissions import crawler
+
+    course = CourseCopy(tmp_path)
+    course.make("release")
+    release = nbtools.read(course.root / "release" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
+    answers, expected, *_ = crawler.VARIANTS["blocking_sleep"]
+    reference = nbtools.reference_answers(nbtools.read(course.root / "source" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"))
+    for student in ("reads_english", "reads_chinese"):
+        course.submit(student, crawler.ASSIGNMENT, crawler.NOTEBOOK, nbtools.fill(release, {**reference, **answers}))
+    for student, language in (("reads_english", "en"), ("reads_chinese", "zh")):
+        subprocess.run(["make", "--no-print-directory", "autograde", f"STUDENT={student}"], cwd=course.root, check=True,
+                       capture_output=True, env=dict(os.environ, COURSEKIT_LANGUAGE=language))
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        points = {s: {g.name: g.score for g in gb.find_submission_notebook(crawler.NOTEBOOK, crawler.ASSIGNMENT, s).grades
+                      if g.max_score} for s in ("reads_english", "reads_chinese")}
+    assert points["reads_english"] == points["reads_chinese"] == expected
+    errors = {}
+    for student in ("reads_english", "reads_chinese"):
+        nb = nbtools.read(course.root / "autograded" / student / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
+        errors[student] = "\n".join(o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error")
+    assert "blocking call time.sleep" in errors["reads_english"] and "异步代码里出现了阻塞调用" not in errors["reads_english"]
+    assert "异步代码里出现了阻塞调用 time.sleep" in errors["reads_chinese"]
