@@ -27,7 +27,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from instructor import nbtools
-from instructor.course import CourseCopy
+from instructor.course import CourseCopy, clean_environment
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -76,7 +76,7 @@ def grade(course: CourseCopy, jobs: int) -> tuple[float, dict[str, int], list[tu
     """Wall time, peak memory, and (submissions done, seconds) as the run went."""
     stop, peaks, marks = threading.Event(), {}, []
     started = time.perf_counter()
-    make = subprocess.Popen(["make", "--no-print-directory", "autograde", f"JOBS={jobs}"], cwd=course.root,
+    make = subprocess.Popen(["make", "--no-print-directory", "autograde", f"JOBS={jobs}"], cwd=course.root, env=clean_environment(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     sampler = threading.Thread(target=memory_sampler, args=(make.pid, stop, peaks), daemon=True)
     sampler.start()

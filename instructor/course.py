@@ -6,6 +6,7 @@ copy, so the repository's release/, gradebook and submissions stay untouched.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,18 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+# What a make that calls us passes down (make test PYTHON=... VENV=.venv-3.12 in CI): a copy has its
+# own .venv link, and a student's repository its own Makefile, so none of it may leak into them.
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "VENV", "PYTHON")
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """os.environ without the variables a calling make passes down, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}
+    env.update(extra)
+    return env
 
 
 class CourseCopy:
@@ -26,8 +39,9 @@ class CourseCopy:
         shutil.copytree(repo / "source", root / "source", copy_function=shutil.copy2)
         (root / ".venv").symlink_to(sys.prefix)  # the environment running this (CI has one per Python)
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(args, cwd=self.root, capture_output=True, text=True)
+    def run(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+        """Run a command in the copy, as an instructor would (``env``: extra environment variables)."""
+        result = subprocess.run(args, cwd=self.root, capture_output=True, text=True, env=clean_environment(**env))
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result

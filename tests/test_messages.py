@@ -85,9 +85,6 @@ def test_the_kernel_takes_the_language_from_its_environment(monkeypatch):
 @pytest.mark.slow
 def test_a_submission_graded_in_chinese_gets_the_same_points(tmp_path):
     """The language changes the toolkit's words in the feedback, never the points."""
-    import os
-    import subprocess
-
     from instructor import nbtools
     from instructor.course import CourseCopy
     from nbgrader.api import Gradebook
@@ -101,8 +98,7 @@ def test_a_submission_graded_in_chinese_gets_the_same_points(tmp_path):
     for student in ("reads_english", "reads_chinese"):
         course.submit(student, crawler.ASSIGNMENT, crawler.NOTEBOOK, nbtools.fill(release, {**reference, **answers}))
     for student, language in (("reads_english", "en"), ("reads_chinese", "zh")):
-        subprocess.run(["make", "--no-print-directory", "autograde", f"STUDENT={student}"], cwd=course.root, check=True,
-                       capture_output=True, env=dict(os.environ, COURSEKIT_LANGUAGE=language))
+        course.run("make", "--no-print-directory", "autograde", f"STUDENT={student}", COURSEKIT_LANGUAGE=language)
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
         points = {s: {g.name: g.score for g in gb.find_submission_notebook(crawler.NOTEBOOK, crawler.ASSIGNMENT, s).grades
                       if g.max_score} for s in ("reads_english", "reads_chinese")}

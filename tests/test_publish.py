@@ -12,6 +12,7 @@ import yaml
 from conftest import ASSIGNMENTS, LECTURES, ROOT, VENV_BIN
 from coursekit import lab
 from instructor import publish
+from instructor.course import clean_environment
 from instructor import nbtools
 
 REPO_SLUG = "course-org/coroutines-student"
@@ -90,10 +91,11 @@ def test_student_setup_is_student_sized(student):
     assert project["project"]["dependencies"] == ours["project"]["dependencies"]
     assert "optional-dependencies" not in project["project"] and "entry-points" not in project["project"]
     assert set(project) == {"build-system", "project", "tool"} and set(project["tool"]) == {"setuptools"}
-    listing = subprocess.run(["make", "--no-print-directory", "help"], cwd=student, capture_output=True, text=True).stdout
+    env = clean_environment()  # as a student runs it: nothing from the make that runs these tests
+    listing = subprocess.run(["make", "--no-print-directory", "help"], cwd=student, capture_output=True, text=True, env=env).stdout
     targets = {line.split()[1] for line in listing.splitlines() if line.startswith("make ")}
     assert targets == {"lab", "clean"}, listing
-    dry = subprocess.run(["make", "--no-print-directory", "-n", "lab"], cwd=student, capture_output=True, text=True).stdout
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "lab"], cwd=student, capture_output=True, text=True, env=env).stdout
     assert dry.strip() == "python3 -m coursekit.start"
     # The launcher needs nothing installed: it imports from the standard library only.
     code = (student / "coursekit" / "start.py").read_text(encoding="utf-8")
