@@ -80,6 +80,18 @@ def test_honest_answers_pass(name):
     assert check(HONEST[name]) == []
 
 
+def _allowed_module_holding_builtins() -> str:
+    """An allowed module with `builtins` among its names, on this Python (dataclasses dropped it in 3.12)."""
+    import importlib
+
+    for name in ("dataclasses", "aiohttp.multipart"):
+        if hasattr(importlib.import_module(name), "builtins"):
+            return name
+    raise AssertionError("no allowed module holds builtins here: pick another for the attack")
+
+
+BUILTINS_HOLDER = _allowed_module_holding_builtins()
+
 ATTACKS = {
     "rebind a helper": ("expect = lambda *a, **k: None", "`expect` is a name the tests use"),
     "rebind through global": ("def f():\n    global run_async\n    run_async = None", "`run_async` is a name the tests use"),
@@ -127,7 +139,7 @@ ATTACKS = {
     "loop as self": ("class P:\n    def m(self):\n        self.time = None\nP.m(asyncio.get_running_loop())", "the class `P` may only be"),
     "class passed around": ("class P:\n    def m(self):\n        self.x = 1\ndef use(c, o):\n    c.m(o)\nuse(P, expect)", "the class `P` may only be"),
     "module by name": ("from asyncio.base_events import sys", "gives the module sys"),
-    "builtins by name": ("from dataclasses import builtins", "gives the module builtins"),
+    "builtins by name": (f"from {BUILTINS_HOLDER} import builtins", "gives the module builtins"),
     "module through attributes": ("asyncio.base_events.sys.modules", "is the module sys"),
     "private coursekit name": ("from coursekit.grading import ctypes", "from coursekit.grading import ctypes"),
     "type hints": ("from typing import get_type_hints", "that name is not for answers"),
