@@ -115,9 +115,7 @@ def _start_worker(course: str) -> None:
     from nbgrader.apps import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
-    from instructor import sandbox
-
-    sandbox.require()  # what nbgrader_config.py does for `nbgrader autograde`
+    # run() has checked that the sandbox can start (what nbgrader_config.py does for `nbgrader autograde`).
     config = PyFileConfigLoader("nbgrader_config.py", path=course).load_config()
     _api = NbGraderAPI(config=config)
 

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from jupyterlab_server.workspaces_handler import WorkspacesManager
 
 from conftest import ROOT, free_port
 from coursekit import lab
+from labdriver import start_jupyterlab, stop_jupyterlab
 
 
 @pytest.fixture
@@ -63,27 +63,17 @@ def test_the_chinese_edition_has_its_own_workspace(course_root):
 
 @pytest.mark.slow
 def serve(command, cwd, port, token, env=None):
-    """Start JupyterLab; wait until it answers; the process and its log file."""
-    log = open(cwd / "jupyterlab.log", "w+")
-    server = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5)
-            return server, log
-        except OSError:
-            assert time.monotonic() < deadline, "JupyterLab did not answer within 60 s"
-            assert server.poll() is None, "JupyterLab exited"
-            time.sleep(0.5)
+    """JupyterLab started in cwd and answering; its process and log (the browser tests' driver)."""
+    log_path = cwd / "jupyterlab.log"
+    server, log = start_jupyterlab(command, cwd, env if env is not None else dict(os.environ), log_path,
+                                   f"http://127.0.0.1:{port}", token, timeout=60)
+    return server, log_path, log
 
 
-def stop(server, log):
-    server.terminate()
-    server.wait(timeout=30)
-    log.seek(0)
-    text = log.read()
-    log.close()
-    return text
+def stop(server, log_path, log) -> str:
+    """Stop it; what it printed."""
+    stop_jupyterlab(server, log)
+    return log_path.read_text(encoding="utf-8")
 
 
 def test_jupyterlab_serves_the_course_workspace(course_root):
@@ -93,7 +83,7 @@ def test_jupyterlab_serves_the_course_workspace(course_root):
         course_root, folder, "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
         f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True",  # CI runs as root
     )
-    server, log = serve(command, course_root, port, token)
+    server, *log = serve(command, course_root, port, token)
     try:
         url = f"http://127.0.0.1:{port}/lab/api/workspaces/{lab.WORKSPACE}?token={token}"
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -104,7 +94,7 @@ def test_jupyterlab_serves_the_course_workspace(course_root):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}") as page:  # the bare address
             assert page.url.split("?")[0].endswith(f"/lab/workspaces/{lab.WORKSPACE}"), page.url
     finally:
-        printed = stop(server, log)
+        printed = stop(server, *log)
     # The address printed for --no-browser opens the workspace, not a bare Launcher.
     assert f":{port}/lab/workspaces/{lab.WORKSPACE}?token=" in printed, printed
 
@@ -119,7 +109,7 @@ def test_binder_configuration_opens_the_workspace(course_root, tmp_path_factory)
     port, token = free_port(), "course-test-token"
     command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--ServerApp.port={port}",
                "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True"]
-    server, log = serve(command, course_root, port, token, env=dict(os.environ, JUPYTER_CONFIG_DIR=str(config)))
+    server, *log = serve(command, course_root, port, token, env=dict(os.environ, JUPYTER_CONFIG_DIR=str(config)))
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}") as page:
             assert page.url.split("?")[0].endswith(f"/lab/workspaces/{lab.WORKSPACE}"), page.url
@@ -127,4 +117,4 @@ def test_binder_configuration_opens_the_workspace(course_root, tmp_path_factory)
         with urllib.request.urlopen(url, timeout=5) as response:
             assert "notebook:my-work/01-crawler/crawler.ipynb" in json.load(response)["data"]
     finally:
-        stop(server, log)
+        stop(server, *log)
