@@ -21,7 +21,7 @@ STUDENT_REPO ?= your-org/python-coroutines-student
 help:
 	@echo "make lab        install (once) and open the course in JupyterLab"
 	@echo "make test       install (once) and run the whole test suite"
-	@echo "make release    regenerate the student versions in release/"
+	@echo "make release    regenerate the student versions in release/ (EDITION=en or zh: in one language)"
 	@echo "make roster     import the class list (ROSTER=file.csv)"
 	@echo "make collect    take an LMS download into submitted/ (ASSIGNMENT=id ZIP=file)"
 	@echo "make autograde  grade every submission in submitted/<student>/<assignment>/ (JOBS=n, ASSIGNMENT=, STUDENT=)"
@@ -29,7 +29,7 @@ help:
 	@echo "make grades     grades.csv with a status per row, and an audit of grades set by hand"
 	@echo "make report     the class report in report/index.html"
 	@echo "make benchmark  print the autograding and crawler figures"
-	@echo "make publish    build the student repository in dist/student (STUDENT_REPO=owner/repo)"
+	@echo "make publish    build the student repository in dist/student (STUDENT_REPO=owner/repo, EDITION=en or zh)"
 
 install: $(STAMP)
 
@@ -50,9 +50,12 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
-# Generates release/ and records every assignment in gradebook.db.
+# Generates release/ and records every assignment in gradebook.db. The student versions are bilingual
+# (English, then 中文); EDITION=en or EDITION=zh makes them in one language, graded by the same gradebook.
+EDITION ?= bilingual
 release: install
 	@for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment "$$a" --force || exit 1; done
+	@if [ "$(EDITION)" != bilingual ]; then $(BIN)/python -m instructor.editions "$(EDITION)"; fi
 
 gradebook.db: $(STAMP) $(wildcard source/*/*.ipynb)
 	$(MAKE) release
@@ -100,7 +103,7 @@ benchmark: install
 
 # No solution, hidden test or gradebook goes there: tests/test_publish.py checks.
 publish: install
-	$(BIN)/python -m instructor.publish dist/student $(STUDENT_REPO)
+	$(BIN)/python -m instructor.publish dist/student $(STUDENT_REPO) --edition $(EDITION)
 
 clean:
 	rm -rf .pytest_cache build *.egg-info

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import looptime
 
-from coursekit.messages import say, use_language
+from coursekit.messages import say, translate, use_language
 
 __all__ = [
     "Run",
@@ -41,6 +41,7 @@ __all__ = [
     "expect_lines",
     "expect_loop_time",
     "expect_no_leftover_tasks",
+    "fail",
     "random_delays",
     "Recorder",
     "Checks",
@@ -70,18 +71,21 @@ class Run:
     example: tuple[Any, float | None] | None = None  # (result, seconds) the exercise's example gives
 
     def __repr__(self) -> str:
-        printed = "\n".join(f"    {line}" for line in self.lines) or "    (nothing)"
-        text = (
-            f"{self.name} returned {self.result!r}\n"
-            f"  loop time: {self.loop_time:g} s (real time {self.real_time:.3f} s)\n"
-            f"  printed:\n{printed}"
-        )
+        printed = "\n".join(f"    {line}" for line in self.lines) or f"    {say('nothing')}"
+        text = "\n".join([
+            say("run_returned", name=self.name, result=repr(self.result)),
+            say("run_time", loop=self.loop_time, real=self.real_time),
+            say("run_printed"),
+            printed,
+        ])
         if self.example is not None:
             returns, seconds = self.example
             same = _equal(self.result, returns) and not _foreign(self.result)
-            text += f"\nThe example says:\n  returns {returns!r}  {'(same)' if same else '(DIFFERENT)'}"
+            verdict = say("same") if same else say("different")
+            text += f"\n{say('example_says')}\n" + say("example_returns", result=repr(returns), verdict=verdict)
             if seconds is not None:
-                text += f"\n  takes {seconds:g} s  {'(same)' if self.loop_time == seconds else f'(DIFFERENT: yours took {self.loop_time:g} s)'}"
+                verdict = say("same") if self.loop_time == seconds else say("different_time", seconds=self.loop_time)
+                text += "\n" + say("example_takes", seconds=seconds, verdict=verdict)
         return text
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython display
@@ -184,7 +188,7 @@ def run_async(
         raise outcome.error.with_traceback(_outside_the_runner(outcome.error.__traceback__))
     if outcome.problems:
         raise AssertionError(
-            f"{name} left warnings behind: " + "; ".join(outcome.problems) + said
+            say("warnings_left", name=name) + "; ".join(outcome.problems) + said
         )
     return run
 
@@ -275,10 +279,7 @@ async def _call(
 ) -> Any:
     awaitable = func(*args, **kwargs)
     if not inspect.isawaitable(awaitable):
-        raise AssertionError(
-            f"{getattr(func, '__name__', func)}(...) returned {type(awaitable).__name__}, "
-            f"not a coroutine: define it with `async def`."
-        )
+        raise AssertionError(say("not_a_coroutine", name=getattr(func, "__name__", func), kind=type(awaitable).__name__))
     try:
         result = await awaitable
     finally:
@@ -390,7 +391,7 @@ def _describe(context: dict[str, Any]) -> str:
     error = context.get("exception")
     text = f"{message} ({type(error).__name__}: {error})" if error else message
     if message.startswith("Exception in callback"):
-        text += " (a callback raised: task.result() re-raises the error of a task that failed; check task.exception() first)"
+        text += say("callback_raised")
     return text
 
 
@@ -442,14 +443,22 @@ def _foreign(value: Any, depth: int = 0) -> str | None:
 def expect(actual: Any, expected: Any, what: str, hint: str = "") -> None:
     """Assert ``actual == expected``, compared as exact built-in values; the message names ``what`` was checked."""
     __tracebackhide__ = True
+    what, hint = translate(what), translate(hint)
     foreign = _foreign(actual)
     if foreign:
-        raise AssertionError(
-            f"{what}: expected {expected!r}, got an object of type {foreign}. "
-            f"Return plain values (str, int, list, dict, tuple, None), not objects of your own classes."
-        )
+        raise AssertionError(say("foreign", what=what, expected=repr(expected), kind=foreign))
     if not _equal(actual, expected):
-        raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}." + (f" {hint}" if hint else ""))
+        raise AssertionError(say("expected_got", what=what, expected=repr(expected), actual=repr(actual))
+                             + (say("space") + hint if hint else ""))
+
+
+def fail(text: str, cause: BaseException | None = None) -> None:
+    """Fail a test with ``text``, the test's own words, in the student's language (``coursekit.hints_zh``).
+
+    ``cause``: the student's error that made the test fail, shown above the message.
+    """
+    __tracebackhide__ = True
+    raise AssertionError(translate(text)) from cause
 
 
 def _equal(actual: Any, expected: Any) -> bool:
@@ -474,18 +483,20 @@ def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str 
     """
     __tracebackhide__ = True
     if run.loop_time != expected:
-        why = hint if run.loop_time > expected else (say("early") if early_hint is None else early_hint)
+        why = translate(hint if run.loop_time > expected else (say("early") if early_hint is None else early_hint))
         text = say("loop_time", name=run.name, got=run.loop_time, expected=expected)
-        raise AssertionError(text + (f": {why}" if why else "."))
+        raise AssertionError(text + (say("colon") + why if why else say("period")))
 
 
 def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
     """Assert that the code under test left no task running behind it."""
     __tracebackhide__ = True
     if run.leftover_tasks:
+        count = f"{_count(run.leftover_tasks, 'task')} {'was' if len(run.leftover_tasks) == 1 else 'were'}"
+        hint = translate(hint)
         raise AssertionError(
-            f"{run.name} returned while {_count(run.leftover_tasks, 'task')} {'was' if len(run.leftover_tasks) == 1 else 'were'} still pending "
-            f"({', '.join(run.leftover_tasks)})" + (f": {hint}" if hint else ".")
+            say("leftover", name=run.name, count=count, number=len(run.leftover_tasks), tasks=", ".join(run.leftover_tasks))
+            + (say("colon") + hint if hint else say("period"))
         )
 
 
@@ -496,19 +507,21 @@ def expect_lines(run: Run, expected: list[str], hint: str = "") -> None:
         return
     for number, (got, want) in enumerate(zip(run.lines, expected), start=1):
         if got != want:
-            where = f"line {number} is {got!r}, expected {want!r}"
+            where = say("line_differs", number=number, got=repr(got), want=repr(want))
             break
     else:
         shorter, longer = sorted((run.lines, expected), key=len)
-        missing = "missing" if shorter is run.lines else "extra"
-        where = f"{missing} line {len(shorter) + 1}: {longer[len(shorter)]!r}"
+        key = "line_missing" if shorter is run.lines else "line_extra"
+        where = say(key, number=len(shorter) + 1, line=repr(longer[len(shorter)]))
+    hint = translate(hint)
     raise AssertionError(
-        f"{run.name} printed {_count(run.lines, 'line')}, expected {len(expected)}; {where}."
-        + (f" {hint}" if hint else "")
-        + "\nExpected:\n"
+        say("printed_lines", name=run.name, count=_count(run.lines, "line"), number=len(run.lines),
+            expected=len(expected), where=where)
+        + (say("space") + hint if hint else "")
+        + f"\n{say('expected_heading')}\n"
         + "\n".join(f"    {line}" for line in expected)
-        + "\nGot:\n"
-        + ("\n".join(f"    {line}" for line in run.lines) or "    (nothing)")
+        + f"\n{say('got_heading')}\n"
+        + ("\n".join(f"    {line}" for line in run.lines) or f"    {say('nothing')}")
     )
 
 
@@ -638,7 +651,8 @@ class Checks:
 
     def fact(self, ok: bool, what: str, hint: str = "") -> bool:
         if not ok:
-            self.failures.append(what + (f": {hint}" if hint else ""))
+            what, hint = translate(what), translate(hint)
+            self.failures.append(what + (say("colon") + hint if hint else ""))
         return ok
 
     def loop_time(self, run: Run, expected: float, hint: str = "", early_hint: str | None = EARLY) -> bool:
@@ -656,10 +670,11 @@ class Checks:
     def __exit__(self, kind, error, tb) -> None:
         __tracebackhide__ = True
         if kind is None and self.failures:
+            subject = translate(self.subject)
             if len(self.failures) == 1:
-                raise AssertionError(f"{self.subject}: {self.failures[0]}")
+                raise AssertionError(subject + say("colon") + self.failures[0])
             listed = "\n".join(f"  {n}. {text}" for n, text in enumerate(self.failures, 1))
-            raise AssertionError(f"{self.subject} is not right yet:\n{listed}")
+            raise AssertionError(say("not_right_yet", subject=subject) + f"\n{listed}")
 
 
 def try_it(func: Callable[..., Any], /, *args: Any, returns: Any = None, seconds: float | None = None, **kwargs: Any) -> Run:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jupyterlab_server.workspaces_handler import WorkspacesManager
 
-from coursekit.messages import LANGUAGES
+from coursekit.messages import LANGUAGES, declared_language
 
 # The course folder: the one holding this package.
 REPO = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def configure_student(config_dir: Path, root: Path | None = None) -> None:
     # JupyterLab's own settings: read from jupyter_lab_config.json (the server's files do not reach them).
     settings: dict = {"news_url": None}
     if root is not None:
-        settings["default_url"] = f"/lab/workspaces/{WORKSPACE}"
+        settings["default_url"] = f"/lab/workspaces/{workspace_name(release_language(root) or 'en')}"
         settings["workspaces_dir"] = str(workspaces_dir(root))
     labconfig = config_dir / "jupyter_lab_config.json"
     existing = json.loads(labconfig.read_text(encoding="utf-8")) if labconfig.exists() else {}
@@ -80,6 +80,16 @@ def jupyter_config_dir(level: str) -> Path:
     return Path(user_dir())
 
 
+
+
+def release_language(root: Path) -> str | None:
+    """The language of the student versions when they are an edition in one language (make release EDITION=zh)."""
+    for path in sorted((root / "release").glob("*/*.ipynb")):
+        try:
+            return declared_language(json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
+        except (OSError, ValueError):
+            return None
+    return None
 
 
 def copy_assignments(root: Path) -> list[Path]:
@@ -179,7 +189,7 @@ def main() -> None:
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()
     args = sys.argv[1:]
-    language = "en"
+    language = release_language(REPO) or "en"  # the Chinese edition of the assignments opens the Chinese lectures
     for arg in list(args):  # --language=zh: the Chinese lectures, and the grading toolkit's messages in Chinese
         if arg.startswith("--language="):
             language = arg.split("=", 1)[1]

@@ -1,15 +1,24 @@
 """What the grading toolkit says about the classic mistakes, in English and in Chinese (中文).
 
-The language is the student's: ``COURSEKIT_LANGUAGE=zh`` in the kernel's
-environment (``make lab LAB_ARGS=--language=zh`` sets it for the course's
-JupyterLab; the grading sandbox passes it on), or ``use_language("zh")`` in
-the notebook. Only the toolkit's own words change; what a test cell adds as a
-hint stays as the test wrote it.
+The language is the notebook's: an edition in one language says so in its
+metadata (``"coursekit": {"language": "zh"}``), which the kernel finds through
+the session's notebook (``JPY_SESSION_NAME``, set by Jupyter) and the grader
+passes on to the grading kernel (``COURSEKIT_LANGUAGE``). A notebook in both
+languages speaks ``COURSEKIT_LANGUAGE`` (``make lab LAB_ARGS=--language=zh``
+sets it), else English; ``use_language("zh")`` switches by hand.
+
+The test cells' own words (hints, what was checked) are English in the
+notebook; ``translate`` gives them in the student's language from
+``coursekit.hints_zh``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import string
+from pathlib import Path
 
 LANGUAGES = ("en", "zh")
 
@@ -78,12 +87,82 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": " 有一个 queue.get() 在等待一项永远不会来的数据：生产者放入了每一项（以及结束标记）吗？",
     },
     "printed": {"en": "It printed:", "zh": "它打印了："},
+    # The framing of every check: what was expected, what happened.
+    "colon": {"en": ": ", "zh": "："},
+    "period": {"en": ".", "zh": "。"},
+    "space": {"en": " ", "zh": ""},
+    "expected_got": {"en": "{what}: expected {expected}, got {actual}.", "zh": "{what}：应为 {expected}，实际为 {actual}。"},
+    "foreign": {
+        "en": "{what}: expected {expected}, got an object of type {kind}. "
+              "Return plain values (str, int, list, dict, tuple, None), not objects of your own classes.",
+        "zh": "{what}：应为 {expected}，实际得到一个 {kind} 类型的对象。"
+              "请返回普通的值（str、int、list、dict、tuple、None），不要返回你自己定义的类的对象。",
+    },
+    "not_right_yet": {"en": "{subject} is not right yet:", "zh": "{subject} 还不对："},
+    "leftover": {
+        "en": "{name} returned while {count} still pending ({tasks})",
+        "zh": "{name} 返回时还有 {number} 个任务没有结束（{tasks}）",
+    },
+    "printed_lines": {
+        "en": "{name} printed {count}, expected {expected}; {where}.",
+        "zh": "{name} 打印了 {number} 行，应为 {expected} 行；{where}。",
+    },
+    "line_differs": {"en": "line {number} is {got}, expected {want}", "zh": "第 {number} 行是 {got}，应为 {want}"},
+    "line_missing": {"en": "missing line {number}: {line}", "zh": "缺少第 {number} 行：{line}"},
+    "line_extra": {"en": "extra line {number}: {line}", "zh": "多出了第 {number} 行：{line}"},
+    "expected_heading": {"en": "Expected:", "zh": "应为："},
+    "got_heading": {"en": "Got:", "zh": "实际："},
+    "nothing": {"en": "(nothing)", "zh": "（无）"},
+    "warnings_left": {"en": "{name} left warnings behind: ", "zh": "{name} 留下了警告："},
+    "not_a_coroutine": {
+        "en": "{name}(...) returned {kind}, not a coroutine: define it with `async def`.",
+        "zh": "{name}(...) 返回了 {kind}，而不是协程：请用 `async def` 定义它。",
+    },
+    "callback_raised": {
+        "en": " (a callback raised: task.result() re-raises the error of a task that failed; check task.exception() first)",
+        "zh": "（一个回调抛出了异常：对失败的任务调用 task.result() 会重新抛出它的异常；请先检查 task.exception()）",
+    },
+    # A Try-it cell's report.
+    "run_returned": {"en": "{name} returned {result}", "zh": "{name} 返回了 {result}"},
+    "run_time": {"en": "  loop time: {loop:g} s (real time {real:.3f} s)", "zh": "  循环时间：{loop:g} 秒（真实时间 {real:.3f} 秒）"},
+    "run_printed": {"en": "  printed:", "zh": "  打印了："},
+    "example_says": {"en": "The example says:", "zh": "示例给出的是："},
+    "example_returns": {"en": "  returns {result}  {verdict}", "zh": "  返回 {result}  {verdict}"},
+    "example_takes": {"en": "  takes {seconds:g} s  {verdict}", "zh": "  用时 {seconds:g} 秒  {verdict}"},
+    "same": {"en": "(same)", "zh": "（一致）"},
+    "different": {"en": "(DIFFERENT)", "zh": "（不一致）"},
+    "different_time": {"en": "(DIFFERENT: yours took {seconds:g} s)", "zh": "（不一致：你的用了 {seconds:g} 秒）"},
     "earlier_lines": {"en": "earlier lines", "zh": "行更早的输出"},
 }
 
-_language = os.environ.get("COURSEKIT_LANGUAGE", "en")
-if _language not in LANGUAGES:
-    _language = "en"
+
+
+def declared_language(metadata: dict) -> str | None:
+    """The language a notebook's metadata declares (an edition in one language), if it is one of ours."""
+    found = (metadata.get("coursekit") or {}).get("language") if isinstance(metadata, dict) else None
+    return found if found in LANGUAGES else None
+
+
+def _notebook_language() -> str | None:
+    """The language of the notebook this kernel runs for, when Jupyter says which (JPY_SESSION_NAME)."""
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if not session.endswith(".ipynb"):
+        return None
+    path = Path(session)
+    if not path.is_file():  # a path relative to the server's root: the kernel starts in the notebook's folder
+        path = Path.cwd() / path.name
+    try:
+        return declared_language(json.loads(path.read_text(encoding="utf-8")).get("metadata"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _starting_language() -> str:
+    chosen = _notebook_language() or os.environ.get("COURSEKIT_LANGUAGE", "en")
+    return chosen if chosen in LANGUAGES else "en"
+
+
+_language = _starting_language()
 
 
 def use_language(code: str) -> None:
@@ -101,3 +180,44 @@ def language() -> str:
 def say(key: str, **values: object) -> str:
     """The message ``key`` in the current language, with ``values`` filled in."""
     return MESSAGES[key][_language].format(**values)
+
+
+# -- The test cells' own words -------------------------------------------------------------------------------
+
+
+def _compiled(catalog: dict[str, str]) -> list[tuple[re.Pattern[str], str]]:
+    """Each template as a pattern (``{}`` matches any text), the most specific first."""
+    patterns = []
+    for english, translated in catalog.items():
+        parts = [literal for literal, _, _, _ in string.Formatter().parse(english)]
+        fields = sum(field is not None for _, field, _, _ in string.Formatter().parse(english))
+        pattern = "".join(re.escape(part) + ("(.+?)" if n < fields else "") for n, part in enumerate(parts))
+        patterns.append((len("".join(parts)), re.compile(pattern + r"\Z", re.DOTALL), translated))
+    patterns.sort(key=lambda item: -item[0])
+    return [(pattern, translated) for _, pattern, translated in patterns]
+
+
+_catalogs: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+
+
+def _catalog(code: str) -> list[tuple[re.Pattern[str], str]]:
+    if code not in _catalogs:
+        from coursekit.hints_zh import HINTS_ZH
+
+        _catalogs[code] = _compiled({"zh": HINTS_ZH}[code])
+    return _catalogs[code]
+
+
+def translate(text: str, _depth: int = 0) -> str:
+    """A text a test cell wrote (a hint, what was checked) in the current language, when it is in the catalog.
+
+    The values filled into a template are translated too (a hint inside a
+    hint); a text the catalog does not know stays as it was.
+    """
+    if _language == "en" or not text or _depth > 3:
+        return text
+    for pattern, translated in _catalog(_language):
+        found = pattern.match(text)
+        if found:
+            return translated.format(*(translate(value, _depth + 1) for value in found.groups()))
+    return text

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from coursekit.lab import workspace_name
+from instructor import editions
 from instructor.course import REPO
 
 # What students get, besides the files written below. Nothing else is copied.
@@ -82,16 +83,29 @@ def assignment_table() -> str:
     return "\n".join(rows)
 
 
-def readme(repo: str, language: str = "en") -> str:
+# What each README says of the assignments' language, by edition.
+ASSIGNMENTS_IN = {
+    "bilingual": ("the assignments are bilingual, one notebook for both",
+                  "作业只有一份，每段说明都是中英双语（英文在前，**中文**紧随其后），无论读哪种语言，"
+                  "交上来的都是同一个 notebook，评分也完全一样；评分工具对常见错误的提示也可以是中文。"),
+    "en": ("the assignments here are in English", "这里的作业是英文版；评分工具的提示也是英文。"),
+    "zh": ("the assignments here are in Chinese", "这里的作业是中文版，评分工具的提示和测试给出的说明也都是中文。"),
+}
+
+
+def readme(repo: str, language: str = "en", edition: str = "bilingual") -> str:
     lectures = ", ".join(f"`{p.name}`" for p in sorted((REPO / "notebooks").glob("*.ipynb")))
     template = README if language == "en" else README.with_suffix(f".{language}.md")
+    first = "zh" if edition == "zh" else "en"  # whose README is README.md
+    names = {code: "README.md" if code == first else f"README.{code}.md" for code in ("en", "zh")}
     return template.read_text(encoding="utf-8").format(
         link=launch_link(repo), link_zh=launch_link(repo, "zh"), repo=repo, folder=repo.split("/")[-1],
-        lectures=lectures, assignments=assignment_table(),
+        lectures=lectures, assignments=assignment_table(), readme_en=names["en"], readme_zh=names["zh"],
+        assignments_in=ASSIGNMENTS_IN[edition][0], assignments_in_zh=ASSIGNMENTS_IN[edition][1],
     )
 
 
-def build(dest: Path, repo: str) -> Path:
+def build(dest: Path, repo: str, edition: str = "bilingual") -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
@@ -104,9 +118,12 @@ def build(dest: Path, repo: str) -> Path:
             shutil.copy2(source, dest / name)
     (dest / "pyproject.toml").write_text(student_pyproject((REPO / "pyproject.toml").read_text(encoding="utf-8")),
                                          encoding="utf-8")
+    editions.rewrite(dest / "release", edition)
     (dest / "Makefile").write_text(MAKEFILE, encoding="utf-8")
-    (dest / "README.md").write_text(readme(repo), encoding="utf-8")
-    (dest / "README.zh.md").write_text(readme(repo, "zh"), encoding="utf-8")
+    # The README in the edition's language opens the repository; the other one is beside it.
+    first, other = ("zh", "en") if edition == "zh" else ("en", "zh")
+    (dest / "README.md").write_text(readme(repo, first, edition), encoding="utf-8")
+    (dest / f"README.{other}.md").write_text(readme(repo, other, edition), encoding="utf-8")
     post_build = dest / "postBuild"
     post_build.write_text(POST_BUILD, encoding="utf-8")
     post_build.chmod(0o755)
@@ -118,10 +135,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dest", nargs="?", type=Path)
     parser.add_argument("repo", nargs="?", help="OWNER/REPO of the public student repository")
+    parser.add_argument("--edition", choices=editions.EDITIONS, default="bilingual",
+                        help="the assignments in both languages (default), or in English or Chinese only")
     args = parser.parse_args()
     if not args.dest or not args.repo:
         parser.error("give DEST and OWNER/REPO")
-    print(f"student repository written to {build(args.dest, args.repo)}; launch links: {launch_link(args.repo)} "
+    try:
+        written = build(args.dest, args.repo, args.edition)
+    except editions.NotBilingual as error:
+        raise SystemExit(str(error)) from None
+    print(f"student repository ({args.edition}) written to {written}; launch links: {launch_link(args.repo)} "
           f"(中文: {launch_link(args.repo, 'zh')})")
 
 

@@ -94,6 +94,21 @@ def run_all(page, path: str, timeout: float = 120) -> list[dict]:
             raise AssertionError(f"{path}: cells still running after {timeout} s (screenshot in screenshots/)")
 
 
+KERNEL_PRINTS_JS = """async ([path, code]) => {
+  const kernel = (""" + PANEL_JS + """)(path).sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, silent: false, store_history: false});
+  let text = '';
+  future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') text += msg.content.text; };
+  await future.done;
+  return text;
+}"""
+
+
+def kernel_prints(page, path: str, code: str) -> str:
+    """What code prints in the kernel JupyterLab started for the notebook at path (no cell is added)."""
+    return page.evaluate(KERNEL_PRINTS_JS, [path, code])
+
+
 def panel(page, path: str):
     """The notebook panel showing path, as a locator (a toolbar button there, not in another panel)."""
     widget_id = page.evaluate("(path) => (" + PANEL_JS + ")(path).id", path)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 
+import nbformat
 import pytest
 
 from conftest import ROOT, free_port, needs_chromium, shoot
 from coursekit import lab
-from labdriver import run_all, settings_dir, start_jupyterlab, stop_jupyterlab
+from labdriver import kernel_prints, run_all, settings_dir, start_jupyterlab, stop_jupyterlab
 
 TOKEN = "course-browser-test"
 
@@ -29,6 +30,7 @@ def jupyterlab(tmp_path_factory):
     for folder in ("notebooks", "release"):
         shutil.copytree(ROOT / folder, root / folder)
     shutil.copy(ROOT / "nbgrader_config.py", root)
+    write_chinese_edition_with_a_blocking_call(root / CHINESE_EDITION)
     config = tmp_path_factory.mktemp("jupyter-config")
     lab.configure_student(config)
     port = free_port()
@@ -38,10 +40,27 @@ def jupyterlab(tmp_path_factory):
         f"--LabApp.user_settings_dir={settings_dir(tmp_path_factory.mktemp('lab-settings'))}",
     )
     url = f"http://127.0.0.1:{port}"
-    server, log = start_jupyterlab(command, root, dict(os.environ, JUPYTER_CONFIG_DIR=str(config)),
+    # English unless a notebook says otherwise: the Chinese lecture's kernel must find its language itself.
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), COURSEKIT_LANGUAGE="en")
+    server, log = start_jupyterlab(command, root, env,
                                    tmp_path_factory.mktemp("log") / "jupyterlab.log", url, TOKEN)
     yield url
     stop_jupyterlab(server, log)
+
+
+# The Chinese edition of assignment 1 as a student of it might hand it in: crawl_page with a blocking sleep.
+CHINESE_EDITION = "my-work/zh/01-crawler/crawler.ipynb"
+
+
+def write_chinese_edition_with_a_blocking_call(path):
+    from instructor import editions, nbtools
+    from submissions import crawler
+
+    release = nbtools.read(ROOT / "release" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
+    reference = nbtools.reference_answers(nbtools.read(ROOT / "source" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"))
+    path.parent.mkdir(parents=True)
+    answered = nbtools.fill(editions.edition(release, "zh"), {**reference, **crawler.VARIANTS["blocking_sleep"][0]})
+    nbformat.write(answered, str(path))
 
 
 def open_and_run_all(browser, url: str, path: str, timeout: float = 120):
@@ -105,6 +124,20 @@ def test_chinese_lecture_runs_in_the_browser(jupyterlab, browser):
     assert not problems, problems
     heading = page.locator(".jp-RenderedMarkdown h1").first
     assert "从一个爬虫说起" in heading.inner_text()
+    # Its kernel answers in Chinese: Jupyter tells it which notebook it runs for, and the notebook says zh.
+    assert kernel_prints(page, "notebooks/zh/01-crawler.ipynb",
+                         "from coursekit.messages import language\nprint(language())") == "zh\n"
     page.locator(".coursekit-timeline").first.scroll_into_view_if_needed()
     shoot(page, "lecture-01-zh")
+    page.close()
+
+
+def test_chinese_assignment_answers_in_chinese(jupyterlab, browser):
+    """The Chinese edition of an assignment: the visible test's feedback is Chinese, with no setting to change."""
+    page, cells = open_and_run_all(browser, jupyterlab, CHINESE_EDITION)
+    errors = [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
+    assert len(errors) == 1 and errors[0]["ename"] == "AssertionError", errors
+    assert errors[0]["evalue"].startswith("异步代码里出现了阻塞调用 time.sleep(2)"), errors[0]["evalue"]
+    page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").first.scroll_into_view_if_needed()
+    shoot(page, "assignment-01-zh-feedback")
     page.close()

@@ -1,9 +1,13 @@
-"""The Chinese edition of the lectures (notebooks/zh/) and the English one cannot drift apart.
+"""The Chinese and English editions: lectures that cannot drift apart, assignments in either language.
 
-Both editions have the same cells in the same order, with the same ids, types
-and metadata; code cells are identical (source, outputs, execution count),
-and so are the code blocks inside the text. Only the prose differs. A change
-to a code cell in one edition fails here until the other has it too.
+Lectures: both editions have the same cells in the same order, with the same
+ids, types and metadata; code cells are identical (source, outputs, execution
+count), and so are the code blocks inside the text. Only the prose differs. A
+change to a code cell in one edition fails here until the other has it too.
+
+Assignments (instructor/editions.py): the bilingual student versions in
+English or Chinese only, the same cells and code, valid for `nbgrader
+validate`. That one autograde run grades both alike is in test_messages.py.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import re
 import nbformat
 import pytest
 
-from conftest import LECTURES, ZH_LECTURES
+from conftest import LECTURES, ROOT, ZH_LECTURES
+from instructor import editions
 
 FENCED = re.compile(r"```.*?```", re.DOTALL)
 
@@ -75,3 +80,58 @@ def test_a_changed_code_cell_is_caught():
     assert differences(english, prose) == []
     text.source = "```python\nawait asyncio.sleep(1)\n```"
     assert differences(english, prose) == [f"cell {prose.cells.index(text)} ({text.id}): the code blocks in the text differ"]
+
+
+RELEASED = sorted((ROOT / "release").glob("*/*.ipynb"))
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_a_bilingual_cell_in_each_edition():
+    cell = "## Exercise 1 · `f` · 练习 1\n\n```python\ndef f()\n```\n\nDo it.\n\n**中文**\n\n按上面的签名写。"
+    assert editions.text_in(cell, "en") == "## Exercise 1 · `f` · 练习 1\n\n```python\ndef f()\n```\n\nDo it."
+    assert editions.text_in(cell, "zh") == "## Exercise 1 · `f` · 练习 1\n\n```python\ndef f()\n```\n\n按上面的签名写。"
+    assert editions.text_in(cell, "bilingual") == cell
+    assert editions.text_in("No mark here.", "zh") == "No mark here."
+    assert editions.versions(cell) == {cell, editions.text_in(cell, "en"), editions.text_in(cell, "zh")}
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_an_edition_of_a_student_version(path, language):
+    from nbgrader.utils import compute_checksum, is_locked
+
+    bilingual = nbformat.read(str(path), as_version=4)
+    edition = editions.edition(bilingual, language)
+    assert edition.metadata["coursekit"] == {"language": language}
+    assert [(c.id, c.cell_type) for c in edition.cells] == [(c.id, c.cell_type) for c in bilingual.cells]
+    for given, made in zip(bilingual.cells, edition.cells):
+        if given.cell_type == "code":
+            assert made == given
+            continue
+        assert "**中文**" in given.source and "**中文**" not in made.source
+        prose = "\n".join(line for line in made.source.splitlines() if not line.startswith("#"))
+        prose = editions.FENCED.sub("", prose)
+        if language == "zh":
+            assert CJK.search(prose), made.source
+        else:  # English prose may quote Chinese (a title, a date), never a Chinese sentence
+            assert "。" not in prose, made.source
+        if is_locked(made):  # what `nbgrader validate` checks: the student's cell is as given
+            assert made.metadata.nbgrader["checksum"] == compute_checksum(made)
+        # The Chinese text says "the signature above": the signature is there.
+        for block in editions.FENCED.findall(given.source.split("**中文**")[0]):
+            assert block in made.source
+    with pytest.raises(editions.NotBilingual):
+        editions.edition(edition, "en")
+
+
+def test_make_release_in_one_language(tmp_path):
+    """make release EDITION=zh writes the Chinese edition; the gradebook is the one of the bilingual source."""
+    from instructor.course import CourseCopy
+
+    course = CourseCopy(tmp_path)
+    course.run("make", "--no-print-directory", "release", "EDITION=zh")
+    for path in (course.root / "release").glob("*/*.ipynb"):
+        assert nbformat.read(str(path), as_version=4).metadata["coursekit"]["language"] == "zh"
+    course.make("release")
+    for path in (course.root / "release").glob("*/*.ipynb"):
+        assert "coursekit" not in nbformat.read(str(path), as_version=4).metadata

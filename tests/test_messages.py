@@ -24,10 +24,15 @@ def fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+# How many, as a language says it: "2 tasks were" in English (count), a bare number in Chinese (number).
+GRAMMAR = {"count", "number"}
+
+
 def test_every_message_is_in_every_language_with_the_same_blanks():
     for key, texts in messages.MESSAGES.items():
         assert set(texts) == set(messages.LANGUAGES), key
-        assert fields(texts["zh"]) == fields(texts["en"]), key
+        assert fields(texts["zh"]) - GRAMMAR == fields(texts["en"]) - GRAMMAR, key
+        assert bool(fields(texts["zh"]) & GRAMMAR) == bool(fields(texts["en"]) & GRAMMAR), key
 
 
 def test_an_unknown_language_is_refused():
@@ -82,10 +87,43 @@ def test_the_kernel_takes_the_language_from_its_environment(monkeypatch):
     assert output["text"].startswith("slow 用了 3 秒的循环时间，应为 1 秒")
 
 
+def test_the_kernel_takes_the_language_of_its_notebook(monkeypatch):
+    """Jupyter names the session's notebook (JPY_SESSION_NAME): an edition in one language is answered in it."""
+    from conftest import ZH_LECTURES, LECTURES
+
+    monkeypatch.setenv("COURSEKIT_LANGUAGE", "en")
+    code = "from coursekit.messages import language\nprint(language())"
+    monkeypatch.setenv("JPY_SESSION_NAME", str(ZH_LECTURES[0]))
+    assert run_in_kernel(code)[0][0]["text"] == "zh\n"
+    monkeypatch.setenv("JPY_SESSION_NAME", str(LECTURES[0]))
+    monkeypatch.setenv("COURSEKIT_LANGUAGE", "zh")
+    assert run_in_kernel(code)[0][0]["text"] == "en\n"
+
+
+def test_a_test_cells_words_in_chinese(chinese):
+    """Hints and the names of what was checked come from coursekit.hints_zh, the values inside them too."""
+    from coursekit.grading import Checks, fail
+
+    with pytest.raises(AssertionError) as caught:
+        with Checks("crawl_one_by_one(['url_1', 'url_2'])") as check:
+            check.fact(False, "crawl_page was never called", hint="await crawl_page(url) for each url in turn")
+            check.expect([1], [2], "the result", hint="return one result per url, in the order of urls")
+    assert str(caught.value) == (
+        "crawl_one_by_one(['url_1', 'url_2']) 还不对：\n"
+        "  1. crawl_page 从未被调用：依次对每个 url 执行 await crawl_page(url)\n"
+        "  2. 结果：应为 [2]，实际为 [1]。按 urls 的顺序，每个 url 返回一个结果"
+    )
+    with pytest.raises(AssertionError, match="^为每个 url 创建一个运行 crawl_page\\(url\\) 的任务：先创建所有任务"):
+        fail("create a task for crawl_page(url) for every url: "
+             "create every task first (asyncio.create_task(crawl_page(url))), then await them")
+    with pytest.raises(AssertionError, match="^a text the catalog does not have stays as it is$"):
+        fail("a text the catalog does not have stays as it is")
+
+
 @pytest.mark.slow
-def test_a_submission_graded_in_chinese_gets_the_same_points(tmp_path):
-    """The language changes the toolkit's words in the feedback, never the points."""
-    from instructor import nbtools
+def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
+    """The same answers in the English and the Chinese edition: the same points from one run, each in its language."""
+    from instructor import editions, nbtools
     from instructor.course import CourseCopy
     from nbgrader.api import Gradebook
     from submissions import crawler
@@ -93,19 +131,29 @@ def test_a_submission_graded_in_chinese_gets_the_same_points(tmp_path):
     course = CourseCopy(tmp_path)
     course.make("release")
     release = nbtools.read(course.root / "release" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
-    answers, expected, *_ = crawler.VARIANTS["blocking_sleep"]
     reference = nbtools.reference_answers(nbtools.read(course.root / "source" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"))
-    for student in ("reads_english", "reads_chinese"):
-        course.submit(student, crawler.ASSIGNMENT, crawler.NOTEBOOK, nbtools.fill(release, {**reference, **answers}))
-    for student, language in (("reads_english", "en"), ("reads_chinese", "zh")):
-        course.run("make", "--no-print-directory", "autograde", f"STUDENT={student}", COURSEKIT_LANGUAGE=language)
+    # Two mistakes: the toolkit reports the first (a blocking call), the test cell's own words the second.
+    answers = {**crawler.VARIANTS["blocking_sleep"][0], **crawler.VARIANTS["one_by_one_concurrent"][0]}
+    expected = crawler.scores(test_crawl_page=0, test_crawl_one_by_one=0)
+    students = {"reads_english": "en", "reads_chinese": "zh"}
+    for student, language in students.items():
+        given = editions.edition(release, language)
+        course.submit(student, crawler.ASSIGNMENT, crawler.NOTEBOOK, nbtools.fill(given, {**reference, **answers}))
+    course.run("make", "--no-print-directory", "autograde", f"ASSIGNMENT={crawler.ASSIGNMENT}")
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
         points = {s: {g.name: g.score for g in gb.find_submission_notebook(crawler.NOTEBOOK, crawler.ASSIGNMENT, s).grades
-                      if g.max_score} for s in ("reads_english", "reads_chinese")}
+                      if g.max_score} for s in students}
     assert points["reads_english"] == points["reads_chinese"] == expected
-    errors = {}
-    for student in ("reads_english", "reads_chinese"):
-        nb = nbtools.read(course.root / "autograded" / student / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
-        errors[student] = "\n".join(o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error")
-    assert "blocking call time.sleep" in errors["reads_english"] and "异步代码里出现了阻塞调用" not in errors["reads_english"]
+    graded = {s: nbtools.read(course.root / "autograded" / s / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
+              for s in students}
+    errors = {s: "\n".join(o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error")
+              for s, nb in graded.items()}
+    assert "blocking call time.sleep" in errors["reads_english"]
+    assert "each page should start when the one before it has finished" in errors["reads_english"]
     assert "异步代码里出现了阻塞调用 time.sleep" in errors["reads_chinese"]
+    assert "每个页面都应在前一个页面完成时开始" in errors["reads_chinese"], errors["reads_chinese"]
+    assert not any(c in errors["reads_english"] for c in "阻塞页面")
+    # The course's locked text cells keep the student's edition, so the feedback reads in one language.
+    intro = {s: nb.cells[0].source for s, nb in graded.items()}
+    assert "**中文**" not in intro["reads_chinese"] and "Write the four coroutines" not in intro["reads_chinese"]
+    assert "**中文**" not in intro["reads_english"] and "Write the four coroutines" in intro["reads_english"]

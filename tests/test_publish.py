@@ -135,3 +135,23 @@ def test_student_configuration_leaves_only_validate(tmp_path):
 def test_make_publish_writes_dist_student():
     result = subprocess.run(["make", "--no-print-directory", "-n", "publish"], cwd=ROOT, capture_output=True, text=True)
     assert "-m instructor.publish dist/student" in result.stdout
+
+
+def test_the_chinese_edition_of_the_repository(tmp_path):
+    """make publish EDITION=zh: the assignments in Chinese only, the Chinese README first, Binder on course-zh."""
+    from coursekit.messages import declared_language
+
+    student = publish.build(tmp_path / "student", REPO_SLUG, "zh")
+    for notebook in (student / "release").glob("*/*.ipynb"):
+        nb = nbtools.read(notebook)
+        assert declared_language(nb.metadata) == "zh"
+        assert not any("**中文**" in c.source for c in nb.cells if c.cell_type == "markdown")
+    first = (student / "README.md").read_text(encoding="utf-8")
+    assert first.startswith("# 揭秘 Python 协程") and "(README.en.md)" in first and "中文版" in first
+    english = (student / "README.en.md").read_text(encoding="utf-8")
+    assert "(README.md)" in english and "the assignments here are in Chinese" in english
+    assert lab.release_language(student) == "zh"
+    config = tmp_path / "config"
+    lab.configure_student(config, student)
+    settings = yaml.safe_load((config / "jupyter_lab_config.json").read_text(encoding="utf-8"))
+    assert settings["LabApp"]["default_url"] == f"/lab/workspaces/{lab.workspace_name('zh')}"

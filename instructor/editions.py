@@ -1,0 +1,106 @@
+"""The student versions in one language: ``python -m instructor.editions zh`` (``make release EDITION=zh``).
+
+The source assignments are bilingual: every text cell says it in English,
+then under a line ``**中文**`` in Chinese. An edition keeps one of the two
+(and the cell's headings, which carry both; the Chinese keeps the code shown
+above it, such as the signature), and says its language in the
+notebook's metadata, so the toolkit and the grader answer the student in it.
+Cells, ids and code stay exactly as released, so every edition is graded
+against the one gradebook: ``instructor.restore`` accepts a text cell of any
+edition as unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from nbgrader.utils import compute_checksum
+
+from coursekit.messages import LANGUAGES, declared_language
+
+EDITIONS = ("bilingual", *LANGUAGES)
+MARK = "**中文**"
+FENCED = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
+
+
+def text_in(source: str, edition: str) -> str:
+    """A bilingual text cell as the edition shows it; a cell without the mark stays as it is."""
+    lines = source.split("\n")
+    if edition == "bilingual" or MARK not in (line.strip() for line in lines):
+        return source
+    at = next(n for n, line in enumerate(lines) if line.strip() == MARK)
+    english = "\n".join(lines[:at]).strip("\n")
+    if edition == "en":
+        return english
+    headings = []
+    for line in lines[:at]:
+        if not line.startswith("#"):
+            break
+        headings.append(line)
+    chinese = "\n".join(lines[at + 1:]).strip("\n")
+    # The Chinese text refers to the code shown above it (上面的签名, 上面的代码) rather than repeating it.
+    code = [block for block in FENCED.findall(english) if block not in chinese]
+    return "\n\n".join(part for part in ("\n".join(headings), *code, chinese) if part)
+
+
+def versions(source: str) -> set[str]:
+    """The text of a cell in every edition."""
+    return {text_in(source, edition) for edition in EDITIONS}
+
+
+class NotBilingual(ValueError):
+    """The notebook is already an edition in one language: editions are made from the bilingual release."""
+
+
+def edition(nb: nbformat.NotebookNode, language: str) -> nbformat.NotebookNode:
+    """A copy of a bilingual student version in one language (``bilingual`` returns it as it is)."""
+    if language not in EDITIONS:
+        raise ValueError(f"edition {language!r}: choose one of {', '.join(EDITIONS)}")
+    if declared_language(nb.metadata):
+        raise NotBilingual(f"this notebook is the {declared_language(nb.metadata)} edition already")
+    nb = copy.deepcopy(nb)
+    if language == "bilingual":
+        return nb
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        cell.source = text_in(cell.source, language)
+        nbgrader = cell.metadata.get("nbgrader")
+        if nbgrader and "checksum" in nbgrader:  # what `nbgrader validate` compares a locked cell with
+            nbgrader["checksum"] = compute_checksum(cell)
+    nb.metadata["coursekit"] = {**nb.metadata.get("coursekit", {}), "language": language}
+    return nb
+
+
+def rewrite(folder: Path, language: str) -> list[Path]:
+    """Turn every notebook of a release folder (release/<assignment>/*.ipynb) into ``language``'s edition."""
+    written = []
+    for path in sorted(folder.glob("*/*.ipynb")):
+        nb = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+        try:
+            nbformat.write(edition(nb, language), str(path))
+        except NotBilingual as error:
+            raise NotBilingual(f"{path}: {error}; run `make release` to make the bilingual release again") from None
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("edition", choices=EDITIONS)
+    parser.add_argument("folder", nargs="?", type=Path, default=Path("release"))
+    args = parser.parse_args(argv)
+    try:
+        written = rewrite(args.folder, args.edition)
+    except NotBilingual as error:
+        sys.exit(str(error))
+    print(f"{len(written)} student version(s) in {args.folder}/ are now the {args.edition} edition")
+
+
+if __name__ == "__main__":
+    main()
