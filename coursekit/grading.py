@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import looptime
 
-from coursekit.messages import say, translate, use_language
+from coursekit.messages import in_each, say, translate, use_language
 
 __all__ = [
     "Run",
@@ -100,7 +100,7 @@ class _Outcome:
     error: BaseException | None = None
     loop_time: float = 0.0
     leftover: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # warnings, loop errors
+    problems: list[Callable[[], str]] = field(default_factory=list)  # warnings, loop errors: each says itself
     blocking: list[str] = field(default_factory=list)  # blocking calls seen
     hit_time_limit: bool = False
     returned: bool = False  # the code under test has returned (or raised)
@@ -140,7 +140,7 @@ def run_async(
     __tracebackhide__ = True  # IPython shows the student's frames, not the runner's
     forbidden = getattr(_forbid, "reason", None)
     if forbidden:
-        raise AssertionError(forbidden)
+        raise AssertionError(in_each(lambda: translate(forbidden)))
     name = shown_as or getattr(func, "__name__", repr(func))
     outcome = _Outcome()
     out = io.StringIO()
@@ -171,25 +171,26 @@ def run_async(
         late_lines=printed[cut:].splitlines(),
     )
 
-    said = _tail(run.lines)
+    def failed(message: Callable[[], str]) -> AssertionError:
+        """The failure, then what the code printed, in the student's language (both, for a bilingual notebook)."""
+        return AssertionError(in_each(lambda: message() + _tail(run.lines)))
+
     if outcome.blocking:
-        raise AssertionError(_blocking_message(outcome.blocking[0]) + said)
+        raise failed(lambda: _blocking_message(outcome.blocking[0]))
     if stuck:
-        raise AssertionError(say("stuck_virtual" if virtual else "stuck_real", name=name, seconds=real_timeout) + said)
+        raise failed(lambda: say("stuck_virtual" if virtual else "stuck_real", name=name, seconds=real_timeout))
     if outcome.hit_time_limit:
-        raise AssertionError(say("time_limit", name=name, seconds=max_loop_time) + _waiting_hint(outcome.waiting_in) + said)
+        raise failed(lambda: say("time_limit", name=name, seconds=max_loop_time) + _waiting_hint(outcome.waiting_in))
     if isinstance(outcome.error, looptime.IdleTimeoutError):
-        raise AssertionError(say("deadlock", name=name) + _waiting_hint(outcome.waiting_in) + said)
+        raise failed(lambda: say("deadlock", name=name) + _waiting_hint(outcome.waiting_in))
     if isinstance(outcome.error, asyncio.CancelledError):
-        raise AssertionError(say("cancelled", name=name) + said)
+        raise failed(lambda: say("cancelled", name=name))
     if outcome.error is not None:
         # The student's own error, shown from the student's code down: the
         # frames of this runner and of asyncio would only hide it.
         raise outcome.error.with_traceback(_outside_the_runner(outcome.error.__traceback__))
     if outcome.problems:
-        raise AssertionError(
-            say("warnings_left", name=name) + "; ".join(outcome.problems) + said
-        )
+        raise failed(lambda: say("warnings_left", name=name) + "; ".join(problem() for problem in outcome.problems))
     return run
 
 
@@ -207,7 +208,7 @@ def _work(
     _here.outcome = outcome
     loop = looptime.new_event_loop(start=0, idle_timeout=idle_timeout) if virtual else asyncio.new_event_loop()
     started = loop.time()
-    loop.set_exception_handler(lambda _loop, ctx: outcome.problems.append(_describe(ctx)))
+    loop.set_exception_handler(lambda _loop, ctx: outcome.problems.append(functools.partial(_describe, ctx)))
     asyncio.set_event_loop(loop)
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -242,7 +243,7 @@ def _work(
             # finds them in about a millisecond, where a full collection in a
             # notebook kernel takes a tenth of a second.
             gc.collect(1)
-        outcome.problems.extend(_describe_warning(w) for w in caught)
+        outcome.problems.extend(functools.partial(_describe_warning, w) for w in caught)
     except _Stop:
         return
     finally:
@@ -279,7 +280,8 @@ async def _call(
 ) -> Any:
     awaitable = func(*args, **kwargs)
     if not inspect.isawaitable(awaitable):
-        raise AssertionError(say("not_a_coroutine", name=getattr(func, "__name__", func), kind=type(awaitable).__name__))
+        raise AssertionError(in_each(lambda: say("not_a_coroutine", name=getattr(func, "__name__", func),
+                                                 kind=type(awaitable).__name__)))
     try:
         result = await awaitable
     finally:
@@ -330,7 +332,7 @@ def _forbid_blocking_sleep(func: Callable[..., Any], outcome: _Outcome):
     def guarded_sleep(seconds: float) -> None:
         if threading.current_thread().name.startswith("coursekit-"):
             outcome.blocking.append(repr(seconds))
-            raise AssertionError(_blocking_message(repr(seconds)))
+            raise AssertionError(in_each(lambda: _blocking_message(repr(seconds))))
         original(seconds)
 
     namespaces = [vars(time)]
@@ -443,13 +445,20 @@ def _foreign(value: Any, depth: int = 0) -> str | None:
 def expect(actual: Any, expected: Any, what: str, hint: str = "") -> None:
     """Assert ``actual == expected``, compared as exact built-in values; the message names ``what`` was checked."""
     __tracebackhide__ = True
-    what, hint = translate(what), translate(hint)
+    problem = _expect_problem(actual, expected, what, hint)
+    if problem:
+        raise AssertionError(in_each(problem))
+
+
+def _expect_problem(actual: Any, expected: Any, what: str, hint: str) -> Callable[[], str] | None:
+    """What is wrong with ``actual``, as a message to make in the student's language; None when it is right."""
     foreign = _foreign(actual)
     if foreign:
-        raise AssertionError(say("foreign", what=what, expected=repr(expected), kind=foreign))
+        return lambda: say("foreign", what=translate(what), expected=repr(expected), kind=foreign)
     if not _equal(actual, expected):
-        raise AssertionError(say("expected_got", what=what, expected=repr(expected), actual=repr(actual))
-                             + (say("space") + hint if hint else ""))
+        return lambda: (say("expected_got", what=translate(what), expected=repr(expected), actual=repr(actual))
+                        + (say("space") + translate(hint) if hint else ""))
+    return None
 
 
 def fail(text: str, cause: BaseException | None = None) -> None:
@@ -458,7 +467,7 @@ def fail(text: str, cause: BaseException | None = None) -> None:
     ``cause``: the student's error that made the test fail, shown above the message.
     """
     __tracebackhide__ = True
-    raise AssertionError(translate(text)) from cause
+    raise AssertionError(in_each(lambda: translate(text))) from cause
 
 
 def _equal(actual: Any, expected: Any) -> bool:
@@ -482,10 +491,21 @@ def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str 
     ``early_hint`` one that returned too soon.
     """
     __tracebackhide__ = True
-    if run.loop_time != expected:
+    problem = _loop_time_problem(run, expected, hint, early_hint)
+    if problem:
+        raise AssertionError(in_each(problem))
+
+
+def _loop_time_problem(run: Run, expected: float, hint: str, early_hint: str | None) -> Callable[[], str] | None:
+    if run.loop_time == expected:
+        return None
+
+    def message() -> str:
         why = translate(hint if run.loop_time > expected else (say("early") if early_hint is None else early_hint))
         text = say("loop_time", name=run.name, got=run.loop_time, expected=expected)
-        raise AssertionError(text + (say("colon") + why if why else say("period")))
+        return text + (say("colon") + why if why else say("period"))
+
+    return message
 
 
 def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
@@ -493,11 +513,10 @@ def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
     __tracebackhide__ = True
     if run.leftover_tasks:
         count = f"{_count(run.leftover_tasks, 'task')} {'was' if len(run.leftover_tasks) == 1 else 'were'}"
-        hint = translate(hint)
-        raise AssertionError(
+        raise AssertionError(in_each(lambda: (
             say("leftover", name=run.name, count=count, number=len(run.leftover_tasks), tasks=", ".join(run.leftover_tasks))
-            + (say("colon") + hint if hint else say("period"))
-        )
+            + (say("colon") + translate(hint) if hint else say("period"))
+        )))
 
 
 def expect_lines(run: Run, expected: list[str], hint: str = "") -> None:
@@ -505,24 +524,26 @@ def expect_lines(run: Run, expected: list[str], hint: str = "") -> None:
     __tracebackhide__ = True
     if run.lines == expected:
         return
-    for number, (got, want) in enumerate(zip(run.lines, expected), start=1):
-        if got != want:
-            where = say("line_differs", number=number, got=repr(got), want=repr(want))
-            break
-    else:
-        shorter, longer = sorted((run.lines, expected), key=len)
-        key = "line_missing" if shorter is run.lines else "line_extra"
-        where = say(key, number=len(shorter) + 1, line=repr(longer[len(shorter)]))
-    hint = translate(hint)
-    raise AssertionError(
-        say("printed_lines", name=run.name, count=_count(run.lines, "line"), number=len(run.lines),
-            expected=len(expected), where=where)
-        + (say("space") + hint if hint else "")
-        + f"\n{say('expected_heading')}\n"
-        + "\n".join(f"    {line}" for line in expected)
-        + f"\n{say('got_heading')}\n"
-        + ("\n".join(f"    {line}" for line in run.lines) or f"    {say('nothing')}")
-    )
+    def message() -> str:
+        for number, (got, want) in enumerate(zip(run.lines, expected), start=1):
+            if got != want:
+                where = say("line_differs", number=number, got=repr(got), want=repr(want))
+                break
+        else:
+            shorter, longer = sorted((run.lines, expected), key=len)
+            key = "line_missing" if shorter is run.lines else "line_extra"
+            where = say(key, number=len(shorter) + 1, line=repr(longer[len(shorter)]))
+        return (
+            say("printed_lines", name=run.name, count=_count(run.lines, "line"), number=len(run.lines),
+                expected=len(expected), where=where)
+            + (say("space") + translate(hint) if hint else "")
+            + f"\n{say('expected_heading')}\n"
+            + "\n".join(f"    {line}" for line in expected)
+            + f"\n{say('got_heading')}\n"
+            + ("\n".join(f"    {line}" for line in run.lines) or f"    {say('nothing')}")
+        )
+
+    raise AssertionError(in_each(message))
 
 
 def _count(items: list[Any], noun: str) -> str:
@@ -638,31 +659,24 @@ class Checks:
 
     def __init__(self, subject: str) -> None:
         self.subject = subject
-        self.failures: list[str] = []
+        self.failures: list[Callable[[], str]] = []  # each makes its message in the student's language
 
     def expect(self, actual: Any, expected: Any, what: str, hint: str = "") -> bool:
-        __tracebackhide__ = True
-        try:
-            expect(actual, expected, what, hint)
-        except AssertionError as error:
-            self.failures.append(str(error))
-            return False
-        return True
+        problem = _expect_problem(actual, expected, what, hint)
+        if problem:
+            self.failures.append(problem)
+        return problem is None
 
     def fact(self, ok: bool, what: str, hint: str = "") -> bool:
         if not ok:
-            what, hint = translate(what), translate(hint)
-            self.failures.append(what + (say("colon") + hint if hint else ""))
+            self.failures.append(lambda: translate(what) + (say("colon") + translate(hint) if hint else ""))
         return ok
 
     def loop_time(self, run: Run, expected: float, hint: str = "", early_hint: str | None = EARLY) -> bool:
-        __tracebackhide__ = True
-        try:
-            expect_loop_time(run, expected, hint, early_hint)
-        except AssertionError as error:
-            self.failures.append(str(error))
-            return False
-        return True
+        problem = _loop_time_problem(run, expected, hint, early_hint)
+        if problem:
+            self.failures.append(problem)
+        return problem is None
 
     def __enter__(self) -> Checks:
         return self
@@ -670,11 +684,14 @@ class Checks:
     def __exit__(self, kind, error, tb) -> None:
         __tracebackhide__ = True
         if kind is None and self.failures:
-            subject = translate(self.subject)
-            if len(self.failures) == 1:
-                raise AssertionError(subject + say("colon") + self.failures[0])
-            listed = "\n".join(f"  {n}. {text}" for n, text in enumerate(self.failures, 1))
-            raise AssertionError(say("not_right_yet", subject=subject) + f"\n{listed}")
+            raise AssertionError(in_each(self._message))
+
+    def _message(self) -> str:
+        subject = translate(self.subject)
+        if len(self.failures) == 1:
+            return subject + say("colon") + self.failures[0]()
+        listed = "\n".join(f"  {n}. {failure()}" for n, failure in enumerate(self.failures, 1))
+        return say("not_right_yet", subject=subject) + f"\n{listed}"
 
 
 def try_it(func: Callable[..., Any], /, *args: Any, returns: Any = None, seconds: float | None = None, **kwargs: Any) -> Run:

@@ -86,9 +86,10 @@ def release_language(root: Path) -> str | None:
     """The language of the student versions when they are an edition in one language (make release EDITION=zh)."""
     for path in sorted((root / "release").glob("*/*.ipynb")):
         try:
-            return declared_language(json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
+            found = declared_language(json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
         except (OSError, ValueError):
             return None
+        return found if found in LANGUAGES else None  # a bilingual release opens in English
     return None
 
 

@@ -1,11 +1,12 @@
 """What the grading toolkit says about the classic mistakes, in English and in Chinese (中文).
 
-The language is the notebook's: an edition in one language says so in its
-metadata (``"coursekit": {"language": "zh"}``), which the kernel finds through
-the session's notebook (``JPY_SESSION_NAME``, set by Jupyter) and the grader
-passes on to the grading kernel (``COURSEKIT_LANGUAGE``). A notebook in both
-languages speaks ``COURSEKIT_LANGUAGE`` (``make lab LAB_ARGS=--language=zh``
-sets it), else English; ``use_language("zh")`` switches by hand.
+The language is the notebook's: it says so in its metadata (``"coursekit":
+{"language": "zh"}``), which the kernel finds through the session's notebook
+(``JPY_SESSION_NAME``, set by Jupyter) and the grader passes on to the grading
+kernel (``COURSEKIT_LANGUAGE``). A bilingual notebook (``"en+zh"``) speaks
+``COURSEKIT_LANGUAGE`` when it is set (``make lab LAB_ARGS=--language=zh``
+sets it), else both: each failure in English, then in Chinese, as the
+notebook's own text does. ``use_language("zh")`` switches by hand.
 
 The test cells' own words (hints, what was checked) are English in the
 notebook; ``translate`` gives them in the student's language from
@@ -18,9 +19,11 @@ import json
 import os
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 LANGUAGES = ("en", "zh")
+BOTH = "en+zh"  # a bilingual notebook: English, then Chinese
 
 MESSAGES: dict[str, dict[str, str]] = {
     "blocking": {
@@ -138,9 +141,19 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def declared_language(metadata: dict) -> str | None:
-    """The language a notebook's metadata declares (an edition in one language), if it is one of ours."""
-    found = (metadata.get("coursekit") or {}).get("language") if isinstance(metadata, dict) else None
-    return found if found in LANGUAGES else None
+    """The language a notebook's metadata declares ("en", "zh", or "en+zh" for both), if it is one of ours."""
+    ours = metadata.get("coursekit") if isinstance(metadata, dict) else None
+    found = ours.get("language") if isinstance(ours, dict) else None  # a submission's metadata may hold anything
+    return found if isinstance(found, str) and found in (*LANGUAGES, BOTH) else None
+
+
+def chosen_language(declared: str | None, environment: str | None) -> str:
+    """Whom a kernel speaks to: a notebook in one language; else the environment's choice; else the notebook's."""
+    if declared in LANGUAGES:
+        return declared
+    if environment in (*LANGUAGES, BOTH):
+        return environment
+    return declared or "en"
 
 
 def _notebook_language() -> str | None:
@@ -158,18 +171,17 @@ def _notebook_language() -> str | None:
 
 
 def _starting_language() -> str:
-    chosen = _notebook_language() or os.environ.get("COURSEKIT_LANGUAGE", "en")
-    return chosen if chosen in LANGUAGES else "en"
+    return chosen_language(_notebook_language(), os.environ.get("COURSEKIT_LANGUAGE"))
 
 
 _language = _starting_language()
 
 
 def use_language(code: str) -> None:
-    """Switch the toolkit's messages: "en" (English) or "zh" (中文)."""
+    """Switch the toolkit's messages: "en" (English), "zh" (中文), or "en+zh" (both)."""
     global _language
-    if code not in LANGUAGES:
-        raise ValueError(f"language {code!r}: choose one of {', '.join(LANGUAGES)}")
+    if code not in (*LANGUAGES, BOTH):
+        raise ValueError(f"language {code!r}: choose one of {', '.join((*LANGUAGES, BOTH))}")
     _language = code
 
 
@@ -178,8 +190,23 @@ def language() -> str:
 
 
 def say(key: str, **values: object) -> str:
-    """The message ``key`` in the current language, with ``values`` filled in."""
-    return MESSAGES[key][_language].format(**values)
+    """The message ``key`` in the current language (English while both are spoken), with ``values`` filled in."""
+    return MESSAGES[key]["en" if _language == BOTH else _language].format(**values)
+
+
+def in_each(message: Callable[[], str]) -> str:
+    """What ``message()`` says in the current language; when both are spoken, in English, then in Chinese."""
+    global _language
+    if _language != BOTH:
+        return message()
+    texts = []
+    try:
+        for code in LANGUAGES:
+            _language = code
+            texts.append(message())
+    finally:
+        _language = BOTH
+    return "\n\n".join(texts)
 
 
 # -- The test cells' own words -------------------------------------------------------------------------------
@@ -214,7 +241,7 @@ def translate(text: str, _depth: int = 0) -> str:
     The values filled into a template are translated too (a hint inside a
     hint); a text the catalog does not know stays as it was.
     """
-    if _language == "en" or not text or _depth > 3:
+    if _language in ("en", BOTH) or not text or _depth > 3:
         return text
     for pattern, translated in _catalog(_language):
         found = pattern.match(text)

@@ -21,15 +21,16 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from coursekit.messages import declared_language
+from coursekit.messages import chosen_language, declared_language
 
 
 class BoundedExecute(Execute):
     max_output_bytes = Integer(2 << 20, config=True, help="Output kept per cell, in bytes of message content.")
 
     async def async_start_new_kernel(self, **kwargs):
-        language = declared_language(self.nb.metadata)
-        if language and "env" not in kwargs:
+        declared = declared_language(self.nb.metadata)
+        if declared and "env" not in kwargs:
+            language = chosen_language(declared, os.environ.get("COURSEKIT_LANGUAGE"))
             kwargs["env"] = {**os.environ, "COURSEKIT_LANGUAGE": language}
         return await super().async_start_new_kernel(**kwargs)
 

@@ -85,9 +85,9 @@ def assignment_table() -> str:
 
 # What each README says of the assignments' language, by edition.
 ASSIGNMENTS_IN = {
-    "bilingual": ("the assignments are bilingual, one notebook for both",
+    "bilingual": ("the assignments are bilingual, one notebook for both, and so is their feedback",
                   "作业只有一份，每段说明都是中英双语（英文在前，**中文**紧随其后），无论读哪种语言，"
-                  "交上来的都是同一个 notebook，评分也完全一样；评分工具对常见错误的提示也可以是中文。"),
+                  "交上来的都是同一个 notebook，评分也完全一样；测试发现问题时，也会先用英文、再用中文各说一遍。"),
     "en": ("the assignments here are in English", "这里的作业是英文版；评分工具的提示也是英文。"),
     "zh": ("the assignments here are in Chinese", "这里的作业是中文版，评分工具的提示和测试给出的说明也都是中文。"),
 }

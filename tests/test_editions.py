@@ -130,8 +130,10 @@ def test_make_release_in_one_language(tmp_path):
 
     course = CourseCopy(tmp_path)
     course.run("make", "--no-print-directory", "release", "EDITION=zh")
-    for path in (course.root / "release").glob("*/*.ipynb"):
+    released = sorted((course.root / "release").glob("*/*.ipynb"))
+    assert [p.relative_to(course.root) for p in released] == [p.relative_to(ROOT) for p in RELEASED]
+    for path in released:
         assert nbformat.read(str(path), as_version=4).metadata["coursekit"]["language"] == "zh"
-    course.make("release")
-    for path in (course.root / "release").glob("*/*.ipynb"):
-        assert "coursekit" not in nbformat.read(str(path), as_version=4).metadata
+    # Made from the bilingual release only: the edition of an edition would lose the other language for good.
+    again = course.run(".venv/bin/python", "-m", "instructor.editions", "en", check=False)
+    assert again.returncode != 0 and "run `make release`" in again.stderr

@@ -36,7 +36,7 @@ def test_every_message_is_in_every_language_with_the_same_blanks():
 
 
 def test_an_unknown_language_is_refused():
-    with pytest.raises(ValueError, match="choose one of en, zh"):
+    with pytest.raises(ValueError, match="choose one of en, zh, en\\+zh"):
         messages.use_language("fr")
 
 
@@ -100,6 +100,33 @@ def test_the_kernel_takes_the_language_of_its_notebook(monkeypatch):
     assert run_in_kernel(code)[0][0]["text"] == "en\n"
 
 
+def test_a_bilingual_notebook_hears_each_failure_in_english_then_in_chinese():
+    messages.use_language(messages.BOTH)
+    try:
+        english, chinese = failure(slow).split("\n\n")
+    finally:
+        messages.use_language("en")
+    assert english.startswith("slow took 3 s of loop time instead of 1 s")
+    assert chinese.startswith("slow 用了 3 秒的循环时间，应为 1 秒")
+
+
+def test_whom_a_kernel_speaks_to():
+    """A notebook in one language wins; a bilingual one speaks the environment's language when set, else both."""
+    choose = messages.chosen_language
+    assert choose("zh", "en") == "zh" and choose("en", "zh") == "en"
+    assert choose("en+zh", "zh") == "zh" and choose("en+zh", None) == "en+zh" and choose("en+zh", "fr") == "en+zh"
+    assert choose(None, "zh") == "zh" and choose(None, None) == "en"
+
+
+def test_only_a_language_of_ours_is_declared():
+    """A submission's metadata is the student's to write: anything else means no language, never an error."""
+    assert messages.declared_language({"coursekit": {"language": "zh"}}) == "zh"
+    assert messages.declared_language({"coursekit": {"language": "en+zh"}}) == "en+zh"
+    for metadata in ({}, {"coursekit": "zh"}, {"coursekit": ["zh"]}, {"coursekit": {"language": ["zh"]}},
+                     {"coursekit": {"language": "fr"}}, {"coursekit": None}, None, "zh"):
+        assert messages.declared_language(metadata) is None
+
+
 def test_a_test_cells_words_in_chinese(chinese):
     """Hints and the names of what was checked come from coursekit.hints_zh, the values inside them too."""
     from coursekit.grading import Checks, fail
@@ -122,7 +149,8 @@ def test_a_test_cells_words_in_chinese(chinese):
 
 @pytest.mark.slow
 def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
-    """The same answers in the English and the Chinese edition: the same points from one run, each in its language."""
+    """The same answers in the English, the Chinese and the bilingual edition: the same points from one run,
+    each student's feedback in the language of their notebook (both, for the bilingual one)."""
     from instructor import editions, nbtools
     from instructor.course import CourseCopy
     from nbgrader.api import Gradebook
@@ -135,7 +163,7 @@ def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
     # Two mistakes: the toolkit reports the first (a blocking call), the test cell's own words the second.
     answers = {**crawler.VARIANTS["blocking_sleep"][0], **crawler.VARIANTS["one_by_one_concurrent"][0]}
     expected = crawler.scores(test_crawl_page=0, test_crawl_one_by_one=0)
-    students = {"reads_english": "en", "reads_chinese": "zh"}
+    students = {"reads_english": "en", "reads_chinese": "zh", "reads_both": "bilingual"}
     for student, language in students.items():
         given = editions.edition(release, language)
         course.submit(student, crawler.ASSIGNMENT, crawler.NOTEBOOK, nbtools.fill(given, {**reference, **answers}))
@@ -143,7 +171,7 @@ def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
         points = {s: {g.name: g.score for g in gb.find_submission_notebook(crawler.NOTEBOOK, crawler.ASSIGNMENT, s).grades
                       if g.max_score} for s in students}
-    assert points["reads_english"] == points["reads_chinese"] == expected
+    assert points["reads_english"] == points["reads_chinese"] == points["reads_both"] == expected
     graded = {s: nbtools.read(course.root / "autograded" / s / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
               for s in students}
     errors = {s: "\n".join(o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error")
@@ -153,6 +181,8 @@ def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
     assert "异步代码里出现了阻塞调用 time.sleep" in errors["reads_chinese"]
     assert "每个页面都应在前一个页面完成时开始" in errors["reads_chinese"], errors["reads_chinese"]
     assert not any(c in errors["reads_english"] for c in "阻塞页面")
+    assert "blocking call time.sleep" in errors["reads_both"] and "异步代码里出现了阻塞调用 time.sleep" in errors["reads_both"]
+    assert "每个页面都应在前一个页面完成时开始" in errors["reads_both"]
     # The course's locked text cells keep the student's edition, so the feedback reads in one language.
     intro = {s: nb.cells[0].source for s, nb in graded.items()}
     assert "**中文**" not in intro["reads_chinese"] and "Write the four coroutines" not in intro["reads_chinese"]
