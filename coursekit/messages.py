@@ -45,13 +45,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "time_limit": {
         "en": "{name} was still waiting after {seconds:g} s of loop time. "
               "Is it sleeping far too long, or awaiting something that nobody ever finishes (a deadlock)?",
-        "zh": "{name} 在事件循环时钟走过 {seconds:g} 秒后仍在等待。是睡眠时间太长了，"
+        "zh": "{name} 在事件循环时钟走过 {seconds:g} 秒后仍在等待。是休眠时间太长了，"
               "还是在 await 一个永远没有人完成的东西（死锁）？",
     },
     "deadlock": {
         "en": "{name} waited for ever: the event loop had nothing left to run and nothing to wait for. "
               "Is it awaiting a future, queue or event that nobody completes (a deadlock)?",
-        "zh": "{name} 在永远等待：事件循环里已经没有可运行的任务，也没有可等待的定时器。"
+        "zh": "{name} 陷入了永久等待：事件循环里已经没有可运行的任务，也没有可等待的定时器。"
               "是不是在 await 一个没有人会完成的 Future、队列或 Event（死锁）？",
     },
     "cancelled": {
@@ -68,7 +68,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "loop_time": {
         "en": "{name} took {got:g} s of loop time instead of {expected:g} s",
-        "zh": "{name} 用了 {got:g} 秒的循环时间，应为 {expected:g} 秒",
+        "zh": "{name} 在事件循环时钟上用了 {got:g} 秒，应为 {expected:g} 秒",
     },
     "early": {
         "en": "it returned before all the expected waiting was done: does it wait for every page, "
@@ -78,16 +78,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "queue_join": {
         "en": " queue.join() was still waiting: it returns only once queue.task_done() has been called for "
               "every item put in the queue. Does each consumer call task_done() after handling its item?",
-        "zh": " queue.join() 仍在等待：只有队列里放入的每一项都调用过 queue.task_done() 之后它才会返回。"
+        "zh": "queue.join() 仍在等待：只有队列里放入的每一项都调用过 queue.task_done() 之后它才会返回。"
               "每个消费者处理完一项后都调用了 task_done() 吗？",
     },
     "queue_put": {
         "en": " A queue.put() was waiting for room that never came: is anyone taking items out of the queue?",
-        "zh": " 有一个 queue.put() 在等待队列腾出空位，却一直没等到：有人在从队列里取东西吗？",
+        "zh": "有一个 queue.put() 在等待队列腾出空位，却一直没等到：有人在从队列里取东西吗？",
     },
     "queue_get": {
         "en": " A queue.get() was waiting for an item that never came: does the producer put every item (and the end markers)?",
-        "zh": " 有一个 queue.get() 在等待一项永远不会来的数据：生产者放入了每一项（以及结束标记）吗？",
+        "zh": "有一个 queue.get() 在等待一项永远不会来的数据：生产者放入了每一项（以及结束标记）吗？",
     },
     "printed": {"en": "It printed:", "zh": "它打印了："},
     # The framing of every check: what was expected, what happened.
@@ -101,7 +101,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{what}：应为 {expected}，实际得到一个 {kind} 类型的对象。"
               "请返回普通的值（str、int、list、dict、tuple、None），不要返回你自己定义的类的对象。",
     },
-    "not_right_yet": {"en": "{subject} is not right yet:", "zh": "{subject} 还不对："},
+    "not_right_yet": {"en": "{subject} is not right yet:", "zh": "{subject}还不对："},
     "leftover": {
         "en": "{name} returned while {count} still pending ({tasks})",
         "zh": "{name} 返回时还有 {number} 个任务没有结束（{tasks}）",
@@ -127,15 +127,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # A Try-it cell's report.
     "run_returned": {"en": "{name} returned {result}", "zh": "{name} 返回了 {result}"},
-    "run_time": {"en": "  loop time: {loop:g} s (real time {real:.3f} s)", "zh": "  循环时间：{loop:g} 秒（真实时间 {real:.3f} 秒）"},
+    "run_time": {"en": "  loop time: {loop:g} s (real time {real:.3f} s)", "zh": "  事件循环时钟：{loop:g} 秒（真实时间 {real:.3f} 秒）"},
     "run_printed": {"en": "  printed:", "zh": "  打印了："},
     "example_says": {"en": "The example says:", "zh": "示例给出的是："},
     "example_returns": {"en": "  returns {result}  {verdict}", "zh": "  返回 {result}  {verdict}"},
     "example_takes": {"en": "  takes {seconds:g} s  {verdict}", "zh": "  用时 {seconds:g} 秒  {verdict}"},
     "same": {"en": "(same)", "zh": "（一致）"},
     "different": {"en": "(DIFFERENT)", "zh": "（不一致）"},
-    "different_time": {"en": "(DIFFERENT: yours took {seconds:g} s)", "zh": "（不一致：你的用了 {seconds:g} 秒）"},
-    "earlier_lines": {"en": "earlier lines", "zh": "行更早的输出"},
+    "different_time": {"en": "(DIFFERENT: yours took {seconds:g} s)", "zh": "（不一致：你的代码用了 {seconds:g} 秒）"},
+    "earlier_lines": {"en": "earlier lines", "zh": "行较早的输出已省略"},
 }
 
 
@@ -218,7 +218,7 @@ def _compiled(catalog: dict[str, str]) -> list[tuple[re.Pattern[str], str]]:
     for english, translated in catalog.items():
         parts = [literal for literal, _, _, _ in string.Formatter().parse(english)]
         fields = sum(field is not None for _, field, _, _ in string.Formatter().parse(english))
-        pattern = "".join(re.escape(part) + ("(.+?)" if n < fields else "") for n, part in enumerate(parts))
+        pattern = "".join(re.escape(part) + ("(.*?)" if n < fields else "") for n, part in enumerate(parts))
         patterns.append((len("".join(parts)), re.compile(pattern + r"\Z", re.DOTALL), translated))
     patterns.sort(key=lambda item: -item[0])
     return [(pattern, translated) for _, pattern, translated in patterns]

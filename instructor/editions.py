@@ -43,9 +43,16 @@ def text_in(source: str, edition: str) -> str:
             break
         headings.append(line)
     chinese = "\n".join(lines[at + 1:]).strip("\n")
-    # The Chinese text refers to the code shown above it (上面的签名, 上面的代码) rather than repeating it.
-    code = [block for block in FENCED.findall(english) if block not in chinese]
+    # The Chinese text refers to the code shown above it (上面的签名) rather than repeating it; where it shows
+    # the code itself, with comments in Chinese, that is not repeated.
+    shown = {code_of(block) for block in FENCED.findall(chinese)}
+    code = [block for block in FENCED.findall(english) if code_of(block) not in shown]
     return "\n\n".join(part for part in ("\n".join(headings), *code, chinese) if part)
+
+
+def code_of(block: str) -> tuple[str, ...]:
+    """A fenced block's code without its comments, to tell the same code commented in two languages."""
+    return tuple(line.split("#")[0].rstrip() for line in block.split("\n") if line.split("#")[0].strip())
 
 
 def versions(source: str) -> set[str]:

@@ -92,6 +92,9 @@ def test_a_bilingual_cell_in_each_edition():
     assert editions.text_in(cell, "zh") == "## Exercise 1 · `f` · 练习 1\n\n```python\ndef f()\n```\n\n按上面的签名写。"
     assert editions.text_in(cell, "bilingual") == cell
     assert editions.text_in("No mark here.", "zh") == "No mark here."
+    # An example the Chinese shows itself, commented in Chinese, is not shown twice.
+    example = "## Ex\n\n```python\nf()  # returns 1\n```\n\n**中文**\n\n示例：\n\n```python\nf()  # 返回 1\n```"
+    assert editions.text_in(example, "zh") == "## Ex\n\n示例：\n\n```python\nf()  # 返回 1\n```"
     assert editions.versions(cell) == {cell, editions.text_in(cell, "en"), editions.text_in(cell, "zh")}
 
 
@@ -117,9 +120,10 @@ def test_an_edition_of_a_student_version(path, language):
             assert "。" not in prose, made.source
         if is_locked(made):  # what `nbgrader validate` checks: the student's cell is as given
             assert made.metadata.nbgrader["checksum"] == compute_checksum(made)
-        # The Chinese text says "the signature above": the signature is there.
+        # The Chinese text says "the signature above": the signature is there, and every example's code.
+        shown = {editions.code_of(block) for block in editions.FENCED.findall(made.source)}
         for block in editions.FENCED.findall(given.source.split("**中文**")[0]):
-            assert block in made.source
+            assert editions.code_of(block) in shown, block
     with pytest.raises(editions.NotBilingual):
         editions.edition(edition, "en")
 

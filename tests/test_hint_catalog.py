@@ -58,3 +58,15 @@ def test_a_template_is_matched_and_its_values_translated_too():
         messages.use_language("en")
     assert messages.translate("create every task first (asyncio.create_task(crawl_page(url))), then await them") == (
         "create every task first (asyncio.create_task(crawl_page(url))), then await them")
+
+
+def test_a_value_may_be_empty():
+    """str(NotImplementedError()) is empty: the most common failure of an unwritten exercise is still translated."""
+    messages.use_language("zh")
+    try:
+        text = messages.translate("results_by_deadline(jobs, 2.5) raised TimeoutError() instead of returning it as "
+                                  "that job's entry: collect results and errors alike with "
+                                  "asyncio.gather(..., return_exceptions=True)")
+    finally:
+        messages.use_language("en")
+    assert text.startswith("results_by_deadline(jobs, 2.5) 抛出了 TimeoutError()"), text

@@ -69,7 +69,7 @@ def test_classic_mistakes_in_chinese(chinese):
     assert "异步代码里出现了阻塞调用 time.sleep(0.01)" in failure(blocking)
     assert "死锁" in failure(deadlock)
     assert "从未 await" in failure(never_awaited)
-    assert failure(slow).startswith("slow 用了 3 秒的循环时间，应为 1 秒")
+    assert failure(slow).startswith("slow 在事件循环时钟上用了 3 秒，应为 1 秒")
 
 
 def test_classic_mistakes_in_english():
@@ -84,7 +84,7 @@ def test_the_kernel_takes_the_language_from_its_environment(monkeypatch):
         "async def slow():\n    await asyncio.sleep(3)\n"
         "try:\n    expect_loop_time(run_async(slow), 1.0)\nexcept AssertionError as e:\n    print(e)"
     )
-    assert output["text"].startswith("slow 用了 3 秒的循环时间，应为 1 秒")
+    assert output["text"].startswith("slow 在事件循环时钟上用了 3 秒，应为 1 秒")
 
 
 def test_the_kernel_takes_the_language_of_its_notebook(monkeypatch):
@@ -107,7 +107,7 @@ def test_a_bilingual_notebook_hears_each_failure_in_english_then_in_chinese():
     finally:
         messages.use_language("en")
     assert english.startswith("slow took 3 s of loop time instead of 1 s")
-    assert chinese.startswith("slow 用了 3 秒的循环时间，应为 1 秒")
+    assert chinese.startswith("slow 在事件循环时钟上用了 3 秒，应为 1 秒")
 
 
 def test_whom_a_kernel_speaks_to():
@@ -136,7 +136,7 @@ def test_a_test_cells_words_in_chinese(chinese):
             check.fact(False, "crawl_page was never called", hint="await crawl_page(url) for each url in turn")
             check.expect([1], [2], "the result", hint="return one result per url, in the order of urls")
     assert str(caught.value) == (
-        "crawl_one_by_one(['url_1', 'url_2']) 还不对：\n"
+        "crawl_one_by_one(['url_1', 'url_2'])还不对：\n"
         "  1. crawl_page 从未被调用：依次对每个 url 执行 await crawl_page(url)\n"
         "  2. 结果：应为 [2]，实际为 [1]。按 urls 的顺序，每个 url 返回一个结果"
     )
