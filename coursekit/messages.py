@@ -157,13 +157,25 @@ def chosen_language(declared: str | None, environment: str | None) -> str:
 
 
 def _notebook_language() -> str | None:
-    """The language of the notebook this kernel runs for, when Jupyter says which (JPY_SESSION_NAME)."""
+    """The language of the notebook this kernel runs for.
+
+    Jupyter names it (JPY_SESSION_NAME); `nbgrader validate` (the Validate
+    button) does not, but runs the kernel in the notebook's folder, where a
+    student's copy of an assignment is the only notebook.
+    """
     session = os.environ.get("JPY_SESSION_NAME", "")
-    if not session.endswith(".ipynb"):
-        return None
-    path = Path(session)
-    if not path.is_file():  # a path relative to the server's root: the kernel starts in the notebook's folder
-        path = Path.cwd() / path.name
+    if session.endswith(".ipynb"):
+        path = Path(session)
+        if not path.is_file():  # a path relative to the server's root: the kernel starts in the notebook's folder
+            path = Path.cwd() / path.name
+    else:
+        try:
+            found = list(Path.cwd().glob("*.ipynb"))
+        except OSError:
+            return None
+        if len(found) != 1:
+            return None
+        path = found[0]
     try:
         return declared_language(json.loads(path.read_text(encoding="utf-8")).get("metadata"))
     except (OSError, ValueError, AttributeError):

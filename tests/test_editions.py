@@ -141,3 +141,25 @@ def test_make_release_in_one_language(tmp_path):
     # Made from the bilingual release only: the edition of an edition would lose the other language for good.
     again = course.run(".venv/bin/python", "-m", "instructor.editions", "en", check=False)
     assert again.returncode != 0 and "run `make release`" in again.stderr
+
+
+def test_validate_answers_in_the_language_of_the_edition(tmp_path):
+    """The Validate button (nbgrader validate) names no notebook to the kernel: it finds the only one in its folder."""
+    import os
+    import subprocess
+    import sys
+
+    from instructor import nbtools
+    from instructor.course import clean_environment
+    from submissions import crawler
+
+    release = nbtools.read(ROOT / "release" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
+    reference = nbtools.reference_answers(nbtools.read(ROOT / "source" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"))
+    answered = nbtools.fill(editions.edition(release, "zh"), {**reference, **crawler.VARIANTS["blocking_sleep"][0]})
+    nbformat.write(answered, str(tmp_path / "crawler.ipynb"))
+    env = clean_environment()
+    env.pop("COURSEKIT_LANGUAGE", None)
+    result = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "validate", "crawler.ipynb"],
+                            cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert "异步代码里出现了阻塞调用 time.sleep" in result.stdout, result.stdout + result.stderr
+    assert "blocking call time.sleep" not in result.stdout
