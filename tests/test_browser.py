@@ -53,14 +53,10 @@ CHINESE_EDITION = "my-work/zh/01-crawler/crawler.ipynb"
 
 
 def write_chinese_edition_with_a_blocking_call(path):
-    from instructor import editions, nbtools
-    from submissions import crawler
+    from submissions import answered, crawler
 
-    release = nbtools.read(ROOT / "release" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
-    reference = nbtools.reference_answers(nbtools.read(ROOT / "source" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"))
     path.parent.mkdir(parents=True)
-    answered = nbtools.fill(editions.edition(release, "zh"), {**reference, **crawler.VARIANTS["blocking_sleep"][0]})
-    nbformat.write(answered, str(path))
+    nbformat.write(answered(crawler, crawler.VARIANTS["blocking_sleep"][0], ROOT, "zh"), str(path))
 
 
 def open_and_run_all(browser, url: str, path: str, timeout: float = 120):

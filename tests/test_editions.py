@@ -149,14 +149,10 @@ def test_validate_answers_in_the_language_of_the_edition(tmp_path):
     import subprocess
     import sys
 
-    from instructor import nbtools
     from instructor.course import clean_environment
-    from submissions import crawler
+    from submissions import answered, crawler
 
-    release = nbtools.read(ROOT / "release" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
-    reference = nbtools.reference_answers(nbtools.read(ROOT / "source" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"))
-    answered = nbtools.fill(editions.edition(release, "zh"), {**reference, **crawler.VARIANTS["blocking_sleep"][0]})
-    nbformat.write(answered, str(tmp_path / "crawler.ipynb"))
+    nbformat.write(answered(crawler, crawler.VARIANTS["blocking_sleep"][0], ROOT, "zh"), str(tmp_path / "crawler.ipynb"))
     env = clean_environment()
     env.pop("COURSEKIT_LANGUAGE", None)
     result = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "validate", "crawler.ipynb"],

@@ -151,22 +151,19 @@ def test_a_test_cells_words_in_chinese(chinese):
 def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
     """The same answers in the English, the Chinese and the bilingual edition: the same points from one run,
     each student's feedback in the language of their notebook (both, for the bilingual one)."""
-    from instructor import editions, nbtools
+    from instructor import nbtools
     from instructor.course import CourseCopy
     from nbgrader.api import Gradebook
-    from submissions import crawler
+    from submissions import answered, crawler
 
     course = CourseCopy(tmp_path)
     course.make("release")
-    release = nbtools.read(course.root / "release" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
-    reference = nbtools.reference_answers(nbtools.read(course.root / "source" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"))
     # Two mistakes: the toolkit reports the first (a blocking call), the test cell's own words the second.
     answers = {**crawler.VARIANTS["blocking_sleep"][0], **crawler.VARIANTS["one_by_one_concurrent"][0]}
     expected = crawler.scores(test_crawl_page=0, test_crawl_one_by_one=0)
     students = {"reads_english": "en", "reads_chinese": "zh", "reads_both": "bilingual"}
-    for student, language in students.items():
-        given = editions.edition(release, language)
-        course.submit(student, crawler.ASSIGNMENT, crawler.NOTEBOOK, nbtools.fill(given, {**reference, **answers}))
+    for student, edition in students.items():
+        course.submit(student, crawler.ASSIGNMENT, crawler.NOTEBOOK, answered(crawler, answers, course.root, edition))
     course.run("make", "--no-print-directory", "autograde", f"ASSIGNMENT={crawler.ASSIGNMENT}")
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
         points = {s: {g.name: g.score for g in gb.find_submission_notebook(crawler.NOTEBOOK, crawler.ASSIGNMENT, s).grades
