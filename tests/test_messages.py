@@ -164,11 +164,17 @@ def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
     students = {"reads_english": "en", "reads_chinese": "zh", "reads_both": "bilingual"}
     for student, edition in students.items():
         course.submit(student, crawler.ASSIGNMENT, crawler.NOTEBOOK, answered(crawler, answers, course.root, edition))
+    # A submission's metadata is the student's to write: a language the course does not know changes nothing.
+    odd = answered(crawler, answers, course.root)
+    odd.metadata["coursekit"] = ["zh"]
+    course.submit("odd_metadata", crawler.ASSIGNMENT, crawler.NOTEBOOK, odd)
+    students["odd_metadata"] = "bilingual"
     course.run("make", "--no-print-directory", "autograde", f"ASSIGNMENT={crawler.ASSIGNMENT}")
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
         points = {s: {g.name: g.score for g in gb.find_submission_notebook(crawler.NOTEBOOK, crawler.ASSIGNMENT, s).grades
                       if g.max_score} for s in students}
     assert points["reads_english"] == points["reads_chinese"] == points["reads_both"] == expected
+    assert points["odd_metadata"] == expected
     graded = {s: nbtools.read(course.root / "autograded" / s / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb")
               for s in students}
     errors = {s: "\n".join(o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error")
@@ -180,6 +186,7 @@ def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
     assert not any(c in errors["reads_english"] for c in "阻塞页面")
     assert "blocking call time.sleep" in errors["reads_both"] and "异步代码里出现了阻塞调用 time.sleep" in errors["reads_both"]
     assert "每个页面都应在前一个页面完成时开始" in errors["reads_both"]
+    assert "blocking call time.sleep" in errors["odd_metadata"] and "异步代码里出现了阻塞调用" not in errors["odd_metadata"]
     # The course's locked text cells keep the student's edition, so the feedback reads in one language.
     intro = {s: nb.cells[0].source for s, nb in graded.items()}
     assert "**中文**" not in intro["reads_chinese"] and "Write the four coroutines" not in intro["reads_chinese"]
