@@ -84,13 +84,12 @@ def jupyter_config_dir(level: str) -> Path:
 
 def release_language(root: Path) -> str | None:
     """The language of the student versions when they are an edition in one language (make release EDITION=zh)."""
-    for path in sorted((root / "release").glob("*/*.ipynb")):
-        try:
-            found = declared_language(json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
-        except (OSError, ValueError):
-            return None
-        return found if found in LANGUAGES else None  # a bilingual release opens in English
-    return None
+    first = next(iter(sorted((root / "release").glob("*/*.ipynb"))), None)
+    try:
+        found = declared_language(json.loads(first.read_text(encoding="utf-8")).get("metadata", {})) if first else None
+    except (OSError, ValueError):
+        return None
+    return found if found in LANGUAGES else None  # a bilingual release opens in English
 
 
 def copy_assignments(root: Path) -> list[Path]:

@@ -139,7 +139,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-
 def declared_language(metadata: dict) -> str | None:
     """The language a notebook's metadata declares ("en", "zh", or "en+zh" for both), if it is one of ours."""
     ours = metadata.get("coursekit") if isinstance(metadata, dict) else None
@@ -228,10 +227,9 @@ def _compiled(catalog: dict[str, str]) -> list[tuple[re.Pattern[str], str]]:
     """Each template as a pattern (``{}`` matches any text), the most specific first."""
     patterns = []
     for english, translated in catalog.items():
-        parts = [literal for literal, _, _, _ in string.Formatter().parse(english)]
-        fields = sum(field is not None for _, field, _, _ in string.Formatter().parse(english))
-        pattern = "".join(re.escape(part) + ("(.*?)" if n < fields else "") for n, part in enumerate(parts))
-        patterns.append((len("".join(parts)), re.compile(pattern + r"\Z", re.DOTALL), translated))
+        pieces = [(literal, field is not None) for literal, field, _, _ in string.Formatter().parse(english)]
+        pattern = "".join(re.escape(literal) + ("(.*?)" if filled else "") for literal, filled in pieces)
+        patterns.append((sum(len(literal) for literal, _ in pieces), re.compile(pattern + r"\Z", re.DOTALL), translated))
     patterns.sort(key=lambda item: -item[0])
     return [(pattern, translated) for _, pattern, translated in patterns]
 

@@ -68,8 +68,9 @@ def edition(nb: nbformat.NotebookNode, language: str) -> nbformat.NotebookNode:
     """A copy of a bilingual student version in one language (``bilingual`` returns it as it is)."""
     if language not in EDITIONS:
         raise ValueError(f"edition {language!r}: choose one of {', '.join(EDITIONS)}")
-    if declared_language(nb.metadata) in LANGUAGES:
-        raise NotBilingual(f"this notebook is the {declared_language(nb.metadata)} edition already")
+    already = declared_language(nb.metadata)
+    if already in LANGUAGES:
+        raise NotBilingual(f"this notebook is the {already} edition already")
     nb = copy.deepcopy(nb)
     if language == "bilingual":
         return nb

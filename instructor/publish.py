@@ -93,11 +93,16 @@ ASSIGNMENTS_IN = {
 }
 
 
+def readme_file(language: str, edition: str) -> str:
+    """README.md in the language of the edition (English for the bilingual one), README.<language>.md beside it."""
+    first = "zh" if edition == "zh" else "en"
+    return "README.md" if language == first else f"README.{language}.md"
+
+
 def readme(repo: str, language: str = "en", edition: str = "bilingual") -> str:
     lectures = ", ".join(f"`{p.name}`" for p in sorted((REPO / "notebooks").glob("*.ipynb")))
     template = README if language == "en" else README.with_suffix(f".{language}.md")
-    first = "zh" if edition == "zh" else "en"  # whose README is README.md
-    names = {code: "README.md" if code == first else f"README.{code}.md" for code in ("en", "zh")}
+    names = {code: readme_file(code, edition) for code in ("en", "zh")}
     return template.read_text(encoding="utf-8").format(
         link=launch_link(repo), link_zh=launch_link(repo, "zh"), repo=repo, folder=repo.split("/")[-1],
         lectures=lectures, assignments=assignment_table(), readme_en=names["en"], readme_zh=names["zh"],
@@ -120,10 +125,8 @@ def build(dest: Path, repo: str, edition: str = "bilingual") -> Path:
                                          encoding="utf-8")
     editions.rewrite(dest / "release", edition)
     (dest / "Makefile").write_text(MAKEFILE, encoding="utf-8")
-    # The README in the edition's language opens the repository; the other one is beside it.
-    first, other = ("zh", "en") if edition == "zh" else ("en", "zh")
-    (dest / "README.md").write_text(readme(repo, first, edition), encoding="utf-8")
-    (dest / f"README.{other}.md").write_text(readme(repo, other, edition), encoding="utf-8")
+    for language in ("en", "zh"):
+        (dest / readme_file(language, edition)).write_text(readme(repo, language, edition), encoding="utf-8")
     post_build = dest / "postBuild"
     post_build.write_text(POST_BUILD, encoding="utf-8")
     post_build.chmod(0o755)
