@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 import looptime
 
+from coursekit import guard
 from coursekit.messages import in_each, say, translate, use_language
 
 __all__ = [
@@ -138,6 +139,7 @@ def run_async(
     around the student's function.
     """
     __tracebackhide__ = True  # IPython shows the student's frames, not the runner's
+    guard.verify()  # what this runner relies on is as the kernel started it
     forbidden = getattr(_forbid, "reason", None)
     if forbidden:
         raise AssertionError(in_each(lambda: translate(forbidden)))
@@ -236,6 +238,10 @@ def _work(
             outcome.returned = True
             if outcome.printed_at_return is None:
                 outcome.printed_at_return = len(out.getvalue())
+            try:
+                guard.clock(loop, loop.time())  # GuardError if the code under test set the clock back
+            except guard.GuardError as error:
+                outcome.error = error
             outcome.loop_time = loop.time() - started
             _cancel_leftovers(loop)
             # A coroutine that was never awaited warns when it is freed. Objects
@@ -247,6 +253,7 @@ def _work(
     except _Stop:
         return
     finally:
+        guard.clock(loop, None)
         asyncio.set_event_loop(None)
         _here.outcome = _here.main = None
         with contextlib.suppress(Exception):
@@ -601,6 +608,7 @@ class Recorder:
         async def recorded(*args: Any, **kwargs: Any) -> Any:
             loop = asyncio.get_running_loop()
             task = asyncio.current_task()
+            guard.clock(loop, loop.time())
             call = Call(label, args, loop.time(), task=task.get_name() if task else "",
                         in_main_task=task is getattr(_here, "main", None))
             self.calls.append(call)
@@ -616,6 +624,7 @@ class Recorder:
                 call.outcome = "returned"
                 return result
             finally:
+                guard.clock(loop, loop.time())
                 call.ended = loop.time()
                 outcome = getattr(_here, "outcome", None)
                 call.ended_after_return = bool(outcome and outcome.returned)
@@ -700,3 +709,15 @@ def try_it(func: Callable[..., Any], /, *args: Any, returns: Any = None, seconds
     run = run_async(func, *args, **kwargs)
     run.example = (returns, seconds)
     return run
+
+
+def _in_a_kernel() -> bool:
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    return type(shell).__name__ == "ZMQInteractiveShell" and os.environ.get("COURSEKIT_GUARD") == "on"
+
+
+# With COURSEKIT_GUARD=on, a student's kernel gets the grader's guard as soon as an assignment's setup cell
+# imports this module, before any answer runs; a sealed grading kernel has it from its start (coursekit.kernel).
+if _in_a_kernel() and not guard.installed():
+    guard.install()
+    guard.arm()

@@ -26,6 +26,25 @@ LANGUAGES = ("en", "zh")
 BOTH = "en+zh"  # a bilingual notebook: English, then Chinese
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "guard_refused": {
+        "en": "not allowed while a graded notebook runs: {what}. Graded code may not reach into frames, the "
+              "interpreter's hooks, other processes or files outside the temporary folder; an asyncio answer "
+              "never needs to.",
+        "zh": "评分的 notebook 运行时不允许：{what}。评分代码不能触及栈帧、解释器的钩子、其他进程，"
+              "也不能写临时文件夹以外的文件；asyncio 的答案从来不需要这些。",
+    },
+    "guard_changed": {
+        "en": "the tests cannot run: code in this notebook replaced what they rely on ({names}). "
+              "Leave the course's toolkit, asyncio and the builtins as they are.",
+        "zh": "测试无法运行：这个 notebook 里的代码替换了测试所依赖的东西（{names}）。"
+              "请不要改动课程的工具包、asyncio 和内置函数。",
+    },
+    "guard_clock": {
+        "en": "the event loop's clock went back from {was} s to {now} s: code under test set the loop's clock "
+              "(setup_looptime). Only the tests may set the clock.",
+        "zh": "事件循环的时钟从 {was} 秒倒退到了 {now} 秒：被测代码重设了事件循环的时钟（setup_looptime）。"
+              "只有测试可以设置时钟。",
+    },
     "blocking": {
         "en": "blocking call time.sleep({seconds}) inside async code: use await asyncio.sleep({seconds}). "
               "time.sleep stops the whole event loop, so nothing else runs meanwhile.",

@@ -162,6 +162,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     memory_limit = Integer(4 << 30, config=True, help="Address-space limit of the kernel, in bytes.")
     process_limit = Integer(64, config=True, help="Processes and threads the kernel's user may run at once.")
     file_size_limit = Integer(16 << 20, config=True, help="Largest file the kernel may write, in bytes.")
+    tmp_size = Integer(64 << 20, config=True, help="Size of each of the kernel's writable folders (/tmp, home), in bytes.")
     time_limit = Float(300.0, config=True, help="Seconds one notebook may run in all, from kernel start.")
 
     sandboxed = False
@@ -174,7 +175,9 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
             return await super().pre_launch(**kwargs)
         if sandbox_disabled():
             self.log.warning("%s=off: grading this notebook WITHOUT the sandbox", OPT_OUT)
-            return await super().pre_launch(**kwargs)
+            kwargs = await super().pre_launch(**kwargs)
+            kwargs["cmd"] = _guarded(kwargs["cmd"], kwargs.get("env") or {})
+            return kwargs
         require()
         self.sandboxed = True
         km = self.parent
@@ -190,15 +193,19 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         kwargs = await super().pre_launch(**kwargs)
         if os.geteuid() == 0:
             os.chown(km.connection_file, uid, uid)
-        kwargs["cmd"] = self._wrap(kwargs["cmd"], uid)
-        kwargs["env"] = self._environment(kwargs.get("env") or {})
+        env = self._environment(kwargs.get("env") or {})
+        kwargs["cmd"] = self._wrap(_guarded(kwargs["cmd"], env), uid, env.get("COURSEKIT_TESTS"))
+        kwargs["env"] = env
         kwargs["cwd"] = self.folder  # bwrap itself starts here; the kernel works in its private home
         return kwargs
 
-    def _wrap(self, cmd: list[str], uid: int) -> list[str]:
+    def _wrap(self, cmd: list[str], uid: int, tests: str | None = None) -> list[str]:
         binds: list[str] = []
         for path in _python_paths():
             binds += _parents_readable(path) + ["--ro-bind", str(path), str(path)]
+        if tests:  # the sealed tests' folder (instructor.sealing): its parent can be crossed, not listed
+            parent = Path(tests).parent
+            binds += _parents_readable(parent) + ["--ro-bind", str(parent), str(parent)]
         folder = Path(self.folder)
         limits = [
             "prlimit", f"--as={self.memory_limit}", f"--nproc={self.process_limit}",
@@ -211,8 +218,10 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         return [
             shutil.which("bwrap") or "bwrap", *_namespace_args(),
             *_system_binds(),
-            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
-            "--perms", "0755", "--dir", "/home", "--perms", "1777", "--tmpfs", HOME, "--chdir", HOME,
+            # Sized: a tmpfs's pages are the host's memory, and the address-space limit does not count them.
+            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
+            "--perms", "0755", "--dir", "/home", "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", HOME,
+            "--chdir", HOME,
             *binds,
             *_parents_readable(folder), "--bind", str(folder), str(folder),
             "--setenv", "HOME", HOME,
@@ -225,7 +234,8 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     @staticmethod
     def _environment(env: dict[str, str]) -> dict[str, str]:
         """Only what a kernel needs: nothing of the grader's own environment leaks in."""
-        keep = {"LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION", "JPY_SESSION_NAME", "COURSEKIT_LANGUAGE"}
+        keep = {"LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION", "JPY_SESSION_NAME", "COURSEKIT_LANGUAGE",
+                "COURSEKIT_SEAL_KEY", "COURSEKIT_TESTS"}
         clean = {k: v for k, v in env.items() if k in keep}
         clean.update(
             PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -273,6 +283,13 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         if self.folder and not restart:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _guarded(cmd: list[str], env: dict[str, str]) -> list[str]:
+    """For sealed tests (a key in ``env``), ipykernel started through coursekit.kernel, which installs the guard."""
+    if "COURSEKIT_SEAL_KEY" not in env:
+        return cmd
+    return [("coursekit.kernel" if part == "ipykernel_launcher" else part) for part in cmd]
 
 
 def _descendants(root: int) -> list[int]:
