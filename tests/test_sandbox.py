@@ -205,3 +205,25 @@ def test_autograde_refuses_without_bubblewrap(tmp_path):
     assert result.returncode != 0
     assert "nbgrader autograde refused" in result.stderr and "apt-get install bubblewrap" in result.stderr
     assert "COURSE_SANDBOX=off" in result.stderr
+
+
+def test_the_writable_folders_are_sized():
+    """A tmpfs's pages are the host's memory, which the address-space limit does not count: each has a size."""
+    fill = textwrap.dedent(
+        """
+        import os
+        written = 0
+        try:
+            for n in range(40):
+                with open(os.path.join({folder!r}, f"fill-{{n}}"), "wb") as f:
+                    f.write(b"x" * (1 << 20))
+                written += 1
+            print("wrote", written)
+        except OSError as error:
+            print("stopped after", written, error.errno)
+        """
+    )
+    out = run_sandboxed(fill.format(folder="/tmp"), fill.format(folder=sandbox.HOME), tmp_size=8 << 20)["outputs"]
+    for text in out:
+        assert text.startswith("stopped after") and text.split()[-1] == "28", text  # ENOSPC
+        assert int(text.split()[2]) <= 8
