@@ -86,7 +86,7 @@ class GuardError(RuntimeError):
     """What the guard refused, and why."""
 
 
-_state: dict = {}  # set by install(): {"installed": True, "key": bool}; never holds the hook or the key
+_state: dict = {}  # {"installed": True} once install() ran; never holds the hook or the key
 
 
 def installed() -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
@@ -150,8 +149,7 @@ def test_a_seal_counts_only_with_this_kernels_key_this_run_and_this_code(tmp_pat
     assert not (tmp_path / os.path.basename(sealer.tests) / "test_x.py").exists()
 
 
-@pytest.mark.parametrize("sandbox", ["on"])
-def test_the_kernel_entry_point_erases_its_secrets(sandbox, tmp_path):
+def test_the_kernel_entry_point_erases_its_secrets(tmp_path):
     """coursekit.kernel takes the key and the tests' folder out of every copy of the environment."""
     import subprocess
     import sys
