@@ -19,9 +19,10 @@ c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL") or "sqlite:///" + os.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Graded code runs in virtual time and gives up within about a second, so a
-# cell that still runs after this long is stuck in top-level code.
-c.Execute.timeout = 60
+# A cell's time limit; the student repository's configuration has the same (coursekit/validation.py).
+from coursekit.validation import CELL_SECONDS  # noqa: E402
+
+c.Execute.timeout = CELL_SECONDS
 
 # A student who deletes a test cell gets it back, so it is still graded.
 c.OverwriteCells.add_missing_cells = True
@@ -53,6 +54,12 @@ os.environ["JUPYTER_DEFAULT_PROVISIONER_NAME"] = sandbox.NAME
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, ScreenCode,
                                       CheckCellMetadata]
 c.RestoreCells.add_missing_cells = True
+# Validate (the student's button, plain `nbgrader validate`) screens the same way before it runs the notebook:
+# a cell the autograder would not run fails validation, with the reasons, in the notebook's language.
+# The student repository's nbgrader_config.py does the same (coursekit/validation.py; instructor/publish.py writes it).
+from coursekit import validation  # noqa: E402
+
+validation.install()
 # nbgrader's gradebook code trips SQLAlchemy's session warnings on every submission; they say nothing about it.
 warnings.filterwarnings("ignore", category=SAWarning)
 # nbgrader's own list, with Execute bounded in how much output it keeps in memory.
@@ -60,6 +67,12 @@ c.Autograde.autograde_preprocessors = [BoundedExecute, IgnorePattern, ClearMetad
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # The sandbox stops a whole notebook after this long (a slow or hostile one costs at most this).
 c.SandboxProvisioner.time_limit = 120.0
+# Test cells run sealed (README: "What grading protects"); False only to debug a test cell.
+c.BoundedExecute.sealed = True
+# A message from the kernel over this is refused unread; a cell still running this long after its interrupt
+# has its kernel replaced, and the notebook goes on (instructor/execute.py).
+c.BoundedExecute.max_message_bytes = 8 << 20
+c.BoundedExecute.interrupt_grace = 5.0
 
 # Feedback pages that read offline (no MathJax from the internet) and wrap long hints
 # (instructor/templates/course_feedback).
@@ -70,6 +83,13 @@ c.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(sandbox.__file__), "templates"),
 ]
 c.HTMLExporter.template_name = "course_feedback"
+# Feedback shows each failed check's message, not the hidden tests or the tests' tracebacks
+# (instructor/feedback.py); c.HideTests.enabled = False shows them.
+from instructor.feedback import HideTests  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideTests, CSSHTMLHeaderPreprocessor]
 
 # Refuse to autograde without the sandbox, before touching any submission.
 if sys.argv[1:2] == ["autograde"]:

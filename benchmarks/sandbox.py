@@ -8,6 +8,12 @@
 2. The time one hostile submission that only waits (a cell awaiting a long
    sleep, then `time.sleep` in every following cell) adds to the run, with
    the course's limits (60 s a cell, 120 s a notebook).
+3. The bounds of instructor/execute.py, each on the reference answers of
+   assignment 1 with one hostile part, against the reference answers alone:
+   the grading process's peak resident memory with a cell that prints 300 MB,
+   and the time a cell holding the GIL (a backtracking regular expression in
+   the test's worker thread, deaf to the interrupt) adds, with the course's
+   limits; the points each gets.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import time
 from pathlib import Path
 
 from nbformat.v4 import new_code_cell
+
+from nbgrader.api import Gradebook
 
 from instructor import nbtools
 from instructor.course import CourseCopy
@@ -36,6 +44,51 @@ def autograde_all(course: CourseCopy) -> float:
         if result.returncode and "refused" in result.stderr:
             raise SystemExit(result.stderr)
     return time.perf_counter() - started
+
+
+# nbgrader autograde in a process that prints its own peak resident memory on its way out.
+MEASURED = """
+import atexit, resource, sys
+atexit.register(lambda: print(f"PEAK_RSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr))
+sys.argv = ["nbgrader", *sys.argv[1:]]
+from nbgrader.apps.nbgraderapp import main
+main()
+"""
+
+STUCK_ANSWER = """
+async def crawl_with_tasks(urls: list[str]) -> list[str]:
+    if len(urls) > 2:
+        import re
+        re.match(r"(a+)+$", "a" * 40 + "b")
+    tasks = [asyncio.create_task(crawl_page(url)) for url in urls]
+    return [await task for task in tasks]
+"""
+
+
+def graded_alone(course: CourseCopy, student: str, nb) -> tuple[float, float, float]:
+    """Seconds, the grading process's peak MB, and the points of one submission of assignment 1."""
+    course.submit(student, "01-crawler", "crawler", nb)
+    started = time.perf_counter()
+    result = course.run(sys.executable, "-c", MEASURED, "autograde", "01-crawler", "--student", student, "--force",
+                        check=False)
+    seconds = time.perf_counter() - started
+    peak = [line for line in result.stderr.splitlines() if line.startswith("PEAK_RSS_KB")]
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        grades = gb.find_submission_notebook("crawler", "01-crawler", student).grades
+        score = sum(grade.score for grade in grades)
+    return seconds, int(peak[-1].split()[1]) / 1024 if peak else float("nan"), score
+
+
+def bounds(course: CourseCopy) -> None:
+    release = nbtools.read(course.root / "release" / "01-crawler" / "crawler.ipynb")
+    answers = nbtools.reference_answers(nbtools.read(course.root / "source" / "01-crawler" / "crawler.ipynb"))
+    reference = nbtools.fill(release, answers)
+    printer = nbtools.fill(release, answers)
+    printer.cells.insert(2, new_code_cell('print("x" * 300_000_000)'))
+    stuck = nbtools.fill(release, {**answers, "crawl_with_tasks": STUCK_ANSWER})
+    for name, nb in (("reference answers", reference), ("a 300 MB print", printer), ("a GIL-holding regex", stuck)):
+        seconds, peak, score = graded_alone(course, name.replace(" ", "-"), nb)
+        print(f"   {name}: {seconds:.1f} s, grading process peak {peak:.0f} MB, {score:g} points")
 
 
 def main() -> None:
@@ -77,6 +130,8 @@ def main() -> None:
         added = time.perf_counter() - started
         print(f"2. one hostile slow submission: {added:.1f} s of grading (kernel killed: "
               f"{'ran longer than' in result.stdout + result.stderr})")
+        print("3. bounds, assignment 1 graded alone:")
+        bounds(course)
 
 
 if __name__ == "__main__":

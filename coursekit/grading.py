@@ -21,6 +21,7 @@ import functools
 import gc
 import inspect
 import io
+import math
 import os
 import random
 import sys
@@ -140,7 +141,7 @@ def run_async(
     """
     __tracebackhide__ = True  # IPython shows the student's frames, not the runner's
     guard.verify()  # what this runner relies on is as the kernel started it
-    forbidden = getattr(_forbid, "reason", None)
+    forbidden = guard.forbidden() or getattr(_forbid, "reason", None)
     if forbidden:
         raise AssertionError(in_each(lambda: translate(forbidden)))
     name = shown_as or getattr(func, "__name__", repr(func))
@@ -193,6 +194,7 @@ def run_async(
         raise outcome.error.with_traceback(_outside_the_runner(outcome.error.__traceback__))
     if outcome.problems:
         raise failed(lambda: say("warnings_left", name=name) + "; ".join(problem() for problem in outcome.problems))
+    guard.verify()  # and still is, now that the code under test has run
     return run
 
 
@@ -208,6 +210,7 @@ def _work(
 ) -> None:
     """Body of the worker thread: own loop, own warning filters."""
     _here.outcome = outcome
+    kept: _Outcome | None = None
     loop = looptime.new_event_loop(start=0, idle_timeout=idle_timeout) if virtual else asyncio.new_event_loop()
     started = loop.time()
     loop.set_exception_handler(lambda _loop, ctx: outcome.problems.append(functools.partial(_describe, ctx)))
@@ -243,6 +246,11 @@ def _work(
             except guard.GuardError as error:
                 outcome.error = error
             outcome.loop_time = loop.time() - started
+            # From here on only leftover tasks run (cancelled): what they do cannot change what was measured.
+            kept = _Outcome(**{name: getattr(outcome, name) for name in _Outcome.__dataclass_fields__})
+            kept.leftover, kept.problems, kept.blocking = (list(outcome.leftover), list(outcome.problems),
+                                                           list(outcome.blocking))
+            _here.outcome = _AFTER_RETURN
             _cancel_leftovers(loop)
             # A coroutine that was never awaited warns when it is freed. Objects
             # made during the run are young: collecting generations 0 and 1
@@ -258,6 +266,22 @@ def _work(
         _here.outcome = _here.main = None
         with contextlib.suppress(Exception):
             loop.close()
+        if kept is not None:  # what was measured, with what cleaning up added (warnings, blocking calls)
+            later_problems = [p for p in outcome.problems if p not in kept.problems]
+            later_blocking = [b for b in outcome.blocking if b not in kept.blocking]
+            for name in _Outcome.__dataclass_fields__:
+                setattr(outcome, name, getattr(kept, name))
+            outcome.problems += later_problems
+            outcome.blocking += later_blocking
+
+
+class _AfterReturn:
+    """What recorders see of a run while its leftover tasks are cancelled: that the code has returned."""
+
+    returned = True
+
+
+_AFTER_RETURN = _AfterReturn()
 
 
 def _waiting_in(loop: asyncio.AbstractEventLoop) -> set[str]:
@@ -459,6 +483,7 @@ def expect(actual: Any, expected: Any, what: str, hint: str = "") -> None:
 
 def _expect_problem(actual: Any, expected: Any, what: str, hint: str) -> Callable[[], str] | None:
     """What is wrong with ``actual``, as a message to make in the student's language; None when it is right."""
+    guard.verify()  # every verdict is made by the toolkit as the kernel started it
     foreign = _foreign(actual)
     if foreign:
         return lambda: say("foreign", what=translate(what), expected=repr(expected), kind=foreign)
@@ -474,6 +499,7 @@ def fail(text: str, cause: BaseException | None = None) -> None:
     ``cause``: the student's error that made the test fail, shown above the message.
     """
     __tracebackhide__ = True
+    guard.verify()
     raise AssertionError(in_each(lambda: translate(text))) from cause
 
 
@@ -504,6 +530,7 @@ def expect_loop_time(run: Run, expected: float, hint: str = "", early_hint: str 
 
 
 def _loop_time_problem(run: Run, expected: float, hint: str, early_hint: str | None) -> Callable[[], str] | None:
+    guard.verify()
     if run.loop_time == expected:
         return None
 
@@ -518,6 +545,7 @@ def _loop_time_problem(run: Run, expected: float, hint: str, early_hint: str | N
 def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
     """Assert that the code under test left no task running behind it."""
     __tracebackhide__ = True
+    guard.verify()
     if run.leftover_tasks:
         count = f"{_count(run.leftover_tasks, 'task')} {'was' if len(run.leftover_tasks) == 1 else 'were'}"
         raise AssertionError(in_each(lambda: (
@@ -529,6 +557,7 @@ def expect_no_leftover_tasks(run: Run, hint: str = "") -> None:
 def expect_lines(run: Run, expected: list[str], hint: str = "") -> None:
     """Assert what a run printed, line by line, naming the first difference."""
     __tracebackhide__ = True
+    guard.verify()
     if run.lines == expected:
         return
     def message() -> str:
@@ -598,8 +627,19 @@ class Recorder:
     recorded, whatever the code under test prints or returns.
     """
 
+    # No instance attributes but its own list: a method cannot be replaced on one recorder.
+    __slots__ = ("_calls", "__weakref__")
+
     def __init__(self) -> None:
-        self.calls: list[Call] = []
+        self._calls: list[Call] = []
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call, in order. The guard keeps its own list of them, out of the student's reach (the
+        recorded function's closure leads to this object): when it is on, that list is what counts."""
+        kept: list = []
+        sys.audit("coursekit.records", self, kept)
+        return list(kept[0]) if kept else list(self._calls)
 
     def wrap(self, func: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
         label = name or getattr(func, "__name__", "call")
@@ -609,9 +649,13 @@ class Recorder:
             loop = asyncio.get_running_loop()
             task = asyncio.current_task()
             guard.clock(loop, loop.time())
-            call = Call(label, args, loop.time(), task=task.get_name() if task else "",
+            # A page awaited on a loop of the answer's own (another thread) is not the run's: its times say
+            # nothing, so it is recorded as started and ended at no time (NaN: no comparison holds).
+            ours = getattr(_here, "outcome", None) is not None
+            call = Call(label, args, loop.time() if ours else math.nan, task=task.get_name() if task else "",
                         in_main_task=task is getattr(_here, "main", None))
-            self.calls.append(call)
+            self._calls.append(call)
+            sys.audit("coursekit.record", self, call)  # the guard's copy
             try:
                 result = await func(*args, **kwargs)
             except asyncio.CancelledError:
@@ -625,7 +669,7 @@ class Recorder:
                 return result
             finally:
                 guard.clock(loop, loop.time())
-                call.ended = loop.time()
+                call.ended = loop.time() if ours else math.nan
                 outcome = getattr(_here, "outcome", None)
                 call.ended_after_return = bool(outcome and outcome.returned)
 
@@ -635,7 +679,8 @@ class Recorder:
         return [c for c in self.calls if name is None or c.name == name]
 
     def clear(self) -> None:
-        self.calls.clear()
+        self._calls.clear()
+        sys.audit("coursekit.record", self, None)
 
 
 class _Forbid(threading.local):
@@ -649,10 +694,12 @@ _forbid = _Forbid()
 def forbid_running(reason: str):
     """While the block runs, ``run_async`` refuses with ``reason`` (a prediction must not run the program)."""
     previous, _forbid.reason = _forbid.reason, reason
+    guard.forbid(reason)  # kept by the guard too, where no cell can lift it
     try:
         yield
     finally:
         _forbid.reason = previous
+        guard.forbid(None)
 
 
 class Checks:
@@ -677,6 +724,7 @@ class Checks:
         return problem is None
 
     def fact(self, ok: bool, what: str, hint: str = "") -> bool:
+        guard.verify()
         if not ok:
             self.failures.append(lambda: translate(what) + (say("colon") + translate(hint) if hint else ""))
         return ok
@@ -692,6 +740,7 @@ class Checks:
 
     def __exit__(self, kind, error, tb) -> None:
         __tracebackhide__ = True
+        guard.verify()
         if kind is None and self.failures:
             raise AssertionError(in_each(self._message))
 
@@ -713,11 +762,12 @@ def try_it(func: Callable[..., Any], /, *args: Any, returns: Any = None, seconds
 
 def _in_a_kernel() -> bool:
     shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
-    return type(shell).__name__ == "ZMQInteractiveShell" and os.environ.get("COURSEKIT_GUARD") == "on"
+    return type(shell).__name__ == "ZMQInteractiveShell" and os.environ.get("COURSEKIT_GUARD", "on") != "off"
 
 
-# With COURSEKIT_GUARD=on, a student's kernel gets the grader's guard as soon as an assignment's setup cell
-# imports this module, before any answer runs; a sealed grading kernel has it from its start (coursekit.kernel).
+# A student's kernel gets the grader's guard as soon as an assignment's setup cell imports this module,
+# before any answer runs, so it refuses what the grader refuses, with the same words (COURSEKIT_GUARD=off:
+# not). A grading kernel has it from its start (coursekit.kernel).
+# It arms at the next cell, when whatever imported this (possibly a test module) has finished importing.
 if _in_a_kernel() and not guard.installed():
-    guard.install()
-    guard.arm()
+    guard.install(tools=True)

@@ -44,7 +44,7 @@ import sys
 import sysconfig
 import tempfile
 
-__all__ = ["install", "installed", "verify", "clock", "run_test", "GuardError", "SEAL"]
+__all__ = ["install", "installed", "verify", "clock", "forbid", "forbidden", "run_test", "GuardError", "SEAL"]
 
 SEAL = "coursekit-seal"  # the line run_test prints; the grader checks and removes it
 KEY_VARIABLE = "COURSEKIT_SEAL_KEY"
@@ -53,7 +53,7 @@ KEY_VARIABLE = "COURSEKIT_SEAL_KEY"
 GUARDED_MODULES = (
     "coursekit", "asyncio", "looptime", "builtins", "functools", "contextlib", "random", "time", "inspect",
     "types", "dataclasses", "traceback", "collections", "operator", "heapq", "itertools", "copy", "re", "json",
-    "math", "weakref", "threading", "io", "bs4", "typing",
+    "math", "weakref", "threading", "io", "bs4", "typing", "os", "posixpath", "genericpath",
 )
 # Names that change while a kernel works, by design: not compared.
 MUTABLE_NAMES = {
@@ -61,7 +61,7 @@ MUTABLE_NAMES = {
     ("builtins", "input"), ("threading", "_main_thread"), ("threading", "_counter"), ("typing", "_cleanups"),
 }
 # Top-level modules an answer may import for the first time (most of what it needs is loaded already).
-ALLOWED_IMPORTS = {
+ALLOWED_IMPORTS = frozenset({
     "asyncio", "aiohttp", "bs4", "lxml", "yarl", "multidict", "soupsieve", "html5lib", "requests", "urllib3",
     "__future__", "abc", "array", "bisect", "collections", "concurrent", "contextlib", "contextvars", "copy",
     "dataclasses", "datetime", "decimal", "difflib", "enum", "fractions", "functools", "graphlib", "hashlib",
@@ -71,15 +71,18 @@ ALLOWED_IMPORTS = {
     "sys", "types", "numbers", "locale", "calendar", "email", "encodings", "codecs", "base64", "binascii",
     "zlib", "struct", "collections", "_strptime", "keyword", "token", "tokenize", "linecache", "ast", "dis",
     "opcode", "annotationlib", "typing_extensions",
-}
+})
 # What /proc shows of a process that it must not read: its first environment (the grader's key), its memory.
-PROC_SECRETS = {"environ", "mem", "pagemap", "map_files", "auxv", "syscall", "stack", "kcore"}
-FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_code"}
-PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                  "os.forkpty", "pty.spawn", "os.startfile"}
-ALWAYS_REFUSED = {"sys.settrace", "sys.setprofile", "sys.addaudithook", "gc.get_objects", "gc.get_referrers",
-                  "gc.get_referents", "code.__new__", "sys.monitoring.register_callback",
-                  "sys._current_frames", "sys._current_exceptions", "cpython.run_command"}
+PROC_SECRETS = frozenset({"environ", "mem", "pagemap", "map_files", "auxv", "syscall", "stack", "kcore"})
+FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_code"})
+PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                            "os.forkpty", "pty.spawn", "os.startfile"})
+ALWAYS_REFUSED = frozenset({"sys.settrace", "sys.setprofile", "sys.addaudithook", "gc.get_objects",
+                            "gc.get_referrers", "gc.get_referents", "code.__new__", "sys.monitoring.register_callback",
+                            "sys._current_frames", "sys._current_exceptions", "cpython.run_command"})
+
+# What a debugger does: allowed in a student's own kernel when no cell asked for it (install(tools=True)).
+TOOL_EVENTS = frozenset({"sys.settrace", "sys.setprofile", "sys.monitoring.register_callback", "sys._current_frames"})
 
 
 class GuardError(RuntimeError):
@@ -166,6 +169,20 @@ def _consumers() -> dict[object, tuple[str, tuple[str, ...]]]:
                 add(vars(klass)["structured_traceback"], "IPython", *shows)
     except ImportError:
         pass
+    try:  # typing_extensions asks who made a generic alias (bs4 makes some in every find_all)
+        import typing_extensions
+
+        target = getattr(typing_extensions, "_has_generic_or_protocol_as_origin", None)
+        if target is not None:
+            add(target, "typing", "typing", "typing_extensions")
+    except ImportError:
+        pass
+    try:  # bs4 reads its caller's file and line for the warning it gives when no parser is named
+        import bs4
+
+        add(bs4.BeautifulSoup.__init__, "bs4", "bs4", "warnings")
+    except ImportError:
+        pass
     from coursekit import grading
 
     if "coursekit.cinema.isolated" in sys.modules:
@@ -191,25 +208,45 @@ def _snapshot(prefixes) -> list[tuple[str, str, object, dict]]:
             namespace = vars(module)
         except TypeError:
             continue
-        taken.append((name, name, module, dict(namespace)))
+        copy = dict(namespace)
+        taken.append((name, name, module, copy, tuple(copy), tuple(copy.values())))
         for attr, value in list(namespace.items()):
             if isinstance(value, type) and getattr(value, "__module__", None) == name:
-                taken.append((name, f"{name}.{attr}", value, dict(vars(value))))
+                copy = dict(vars(value))
+                taken.append((name, f"{name}.{attr}", value, copy, tuple(copy), tuple(copy.values())))
     return taken
 
 
-def install(key: bytes | None = None, tests: str | None = None) -> None:
+def _import_checks() -> None:
+    """The test side of every assignment, loaded before any cell: in the snapshot, so no cell can alter it first."""
+    import importlib
+    import pkgutil
+
+    from coursekit import checks
+
+    for module in pkgutil.iter_modules(checks.__path__):
+        importlib.import_module(f"coursekit.checks.{module.name}")
+
+
+def install(key: bytes | None = None, tests: str | None = None, *, tools: bool = False) -> None:
     """Add the hook (once per process). With ``key`` it signs the verdicts of ``run_test`` for the grader,
-    which reads each test's code from the folder ``tests``."""
+    which reads each test's code from the folder ``tests``.
+
+    ``tools``: a student's own kernel, where JupyterLab's debugger may trace and profile as long as
+    no cell's code is on the stack (a cell that does it gets the grader's verdict)."""
     if _state.get("installed"):
         return
     import _hashlib
     import _thread
     import importlib.machinery
+    import operator
+    import weakref
     import pathlib
 
     from coursekit import grading  # noqa: F401 - in the snapshot, and its consumers must be known
     from coursekit import messages
+
+    _import_checks()
 
     roots = _trusted_roots()
     temp = tuple({os.path.realpath(tempfile.gettempdir()).rstrip("/") + "/",
@@ -235,10 +272,23 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
     cinema_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cinema", "isolated.py")
     clock_callers = {grading._work.__code__, *(c for c in grading.Recorder.wrap.__code__.co_consts
                                                if getattr(c, "co_name", None) == "recorded")}
-    guard_codes = {verify.__code__: "coursekit.check", clock.__code__: "coursekit.clock", arm.__code__: "coursekit.arm"}
+    guard_codes = {verify.__code__: "coursekit.check", clock.__code__: "coursekit.clock", arm.__code__: "coursekit.arm",
+                   forbid.__code__: "coursekit.forbid", forbidden.__code__: "coursekit.forbidden"}
+    forbid_caller = grading.forbid_running.__wrapped__.__code__
+    record_callers = {grading.Recorder.clear.__code__, *(c for c in grading.Recorder.wrap.__code__.co_consts
+                                                          if getattr(c, "co_name", None) == "recorded")}
+    records: dict[int, tuple] = {}  # id(recorder) -> (weak reference to it, the calls it recorded)
+    reasons: list = []  # forbid_running's reasons, innermost last: only its own code pushes and pops them
     texts = {k: dict(v) for k, v in messages.MESSAGES.items() if k.startswith("guard_")}
     language = messages._language
     get_ident = _thread.get_ident
+    is_not = operator.is_not
+    # The hook reads only what it holds itself: rebinding a name of this module changes nothing it does.
+    allowed_imports, proc_secrets, frame_attributes = ALLOWED_IMPORTS, PROC_SECRETS, FRAME_ATTRIBUTES
+    process_events, always_refused, tool_events = PROCESS_EVENTS, ALWAYS_REFUSED, TOOL_EVENTS
+    runner_helpers = dict(run_test.__kwdefaults__)
+    normpath = os.path.normpath
+    realpath = os.path.realpath
     getframe = sys._getframe
     hmac_digest = _hashlib.hmac_digest
     sha256 = _hashlib.openssl_sha256
@@ -249,7 +299,8 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
     sources: dict[str, str] = {}
     read_file = open
     armed = [False]
-    readings: dict[int, float] = {}
+    readings: dict[int, tuple] = {}
+    weakref_ref = weakref.ref
     trusted_files: dict[str, bool] = {}
     checked_frames: dict[int, object] = {}
     frame_events = {"sys._getframe", "sys._getframemodulename"}
@@ -257,7 +308,9 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
         {"object.__getattr__", "object.__setattr__", "object.__delattr__", "exec", "import", "open",
          "marshal.loads", "marshal.load", "function.__new__", "coursekit.seal", "coursekit.check",
          "coursekit.test_source",
-         "coursekit.clock", "coursekit.arm"} | frame_events | PROCESS_EVENTS | ALWAYS_REFUSED)
+         "coursekit.clock", "coursekit.arm", "coursekit.forbid", "coursekit.forbidden", "coursekit.record",
+         "coursekit.records"}
+        | frame_events | process_events | always_refused)
     mutable = frozenset(MUTABLE_NAMES)
     missing = object()
 
@@ -277,8 +330,11 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
 
     def changed(entries, strict: bool) -> list[str]:
         found = []
-        for module, label, owner, copy in entries:
+        for module, label, owner, copy, names, values in entries:
             current = vars(owner)
+            # The common case, fast: nothing added, removed or rebound (identity of every value).
+            if len(current) == len(names) and not any(map(is_not, map(current.get, names), values)):
+                continue
             for name, value in copy.items():
                 if current.get(name, missing) is not value and (module, name) not in mutable:
                     found.append(f"{label}.{name}")
@@ -312,6 +368,13 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
             frame = frame.f_back
         return None
 
+    def cell_on_stack(frame) -> bool:
+        while frame is not None:
+            if not trusted(frame.f_code.co_filename):
+                return True
+            frame = frame.f_back
+        return False
+
     def student_import(frame) -> bool:
         """Whether the first frame outside the import system is the student's."""
         while frame is not None:
@@ -333,11 +396,24 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
     def refuse(what: str) -> None:
         raise GuardError(say("guard_refused", what=what))
 
+    def intact() -> None:
+        found = changed(tested, strict=True)
+        if [list(sys.path), list(sys.meta_path), list(sys.path_hooks)] != guarded_paths:
+            found.append("sys.path")
+        if found:
+            shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+            raise GuardError(say("guard_changed", names=shown))
+
     def guard_event(event: str, args: tuple) -> None:
         caller = getframe(3)
         if event == "coursekit.seal" or event == "coursekit.test_source":
             if caller.f_code is not runner_code:
                 refuse(event)
+            frame_locals = caller.f_locals  # run_test with its own helpers, not ones it was handed
+            if any(frame_locals.get(name, missing) is not value for name, value in runner_helpers.items()):
+                refuse(event)
+        elif event == "coursekit.record" or event == "coursekit.records":
+            pass  # who may record is checked below; anyone may read what a recorder of theirs recorded
         elif guard_codes.get(caller.f_code) != event and caller.f_code is not runner_code:
             refuse(event)
         if event == "coursekit.arm":
@@ -350,25 +426,49 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
                 refuse(event)
             with read_file(f"{tests}/{cell}.py", encoding="utf-8") as f:
                 sources[cell] = f.read()
+            intact()  # a test starts only on the toolkit as the kernel started it
             box.append(sources[cell])
+        elif event == "coursekit.forbid":
+            if getframe(4).f_code is not forbid_caller:
+                refuse(event)
+            (reason,) = args
+            if type(reason) is str:
+                reasons.append(reason)
+            elif reasons:
+                reasons.pop()
+        elif event == "coursekit.record":
+            if getframe(3).f_code not in record_callers:
+                refuse(event)
+            recorder, call = args
+            known = records.get(id(recorder))
+            if known is None or known[0]() is not recorder:
+                known = records[id(recorder)] = (weakref_ref(recorder), [])
+            if call is None:
+                known[1].clear()
+            else:
+                known[1].append(call)
+        elif event == "coursekit.records":
+            recorder, box = args
+            known = records.get(id(recorder))
+            box.append(list(known[1]) if known is not None and known[0]() is recorder else [])
+        elif event == "coursekit.forbidden":
+            args[0].append(reasons[-1] if reasons else None)
         elif event == "coursekit.clock":
             if getframe(4).f_code not in clock_callers:
                 refuse(event)
-            loop_id, reading = args
-            last = readings.get(loop_id)
+            loop, reading = args
+            loop_id = id(loop)
+            known = readings.get(loop_id)
+            # Keyed by the loop itself (a weak reference): a new loop at a freed loop's address starts afresh.
+            last = known[1] if known is not None and known[0]() is loop else None
             if reading is None:
                 readings.pop(loop_id, None)
             elif last is not None and reading < last:
                 raise GuardError(say("guard_clock", was=f"{last:g}", now=f"{reading:g}"))
             else:
-                readings[loop_id] = reading
+                readings[loop_id] = (weakref_ref(loop), reading)
         else:
-            found = changed(tested, strict=True)
-            if [list(sys.path), list(sys.meta_path), list(sys.path_hooks)] != guarded_paths:
-                found.append("sys.path")
-            if found:
-                shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
-                raise GuardError(say("guard_changed", names=shown))
+            intact()
             if event == "coursekit.seal" and key is not None:
                 cell, nonce, box = args
                 source = sources.get(cell)
@@ -391,13 +491,14 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
         if event.startswith("ctypes."):
             if consumer_first(caller) != "grading":
                 refuse(event)
-        elif event in ALWAYS_REFUSED:
-            refuse(event)
+        elif event in always_refused:
+            if not (tools and event in tool_events and not cell_on_stack(caller)):
+                refuse(event)
         elif event in frame_events:
             if event == "sys._getframe" and consumer_first(caller) is None:
                 refuse(event)
         elif event == "object.__getattr__":
-            if args[1] in FRAME_ATTRIBUTES and consumer_first(caller) is None:
+            if args[1] in frame_attributes and consumer_first(caller) is None:
                 refuse(f".{args[1]}")
         elif event == "object.__setattr__" or event == "object.__delattr__":
             target = args[0]
@@ -407,7 +508,7 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
             if [list(sys.path), list(sys.meta_path), list(sys.path_hooks)] != guarded_paths:
                 refuse("import with a changed sys.path")
             name = args[0] if type(args[0]) is str else ""
-            if name.split(".")[0] not in ALLOWED_IMPORTS and student_import(caller):
+            if name.split(".")[0] not in allowed_imports and student_import(caller):
                 refuse(f"import {name}")
         elif event == "exec":
             filename = getattr(args[0], "co_filename", "")
@@ -429,14 +530,20 @@ def install(key: bytes | None = None, tests: str | None = None) -> None:
                 path = str(path)
             elif type(path) is not str:
                 path = "<a path-like object>"
-            if path.startswith("/proc/") and path.rstrip("/").rpartition("/")[2] in PROC_SECRETS:
-                refuse(f"open of {path}")
+            # Every spelling of the path (//proc, /tmp/../proc, a link, a relative path from /proc) is checked.
+            spellings = [normpath("/" + path.lstrip("/")) if path.startswith("/") else path]
+            if not trusted(path):  # Python's and the course's folders are read-only: no link there to follow
+                spellings.append(realpath(path))
+            for seen in spellings:
+                seen = "/" + seen.lstrip("/")
+                if seen.startswith("/proc/") and not proc_secrets.isdisjoint(seen.split("/")):
+                    refuse(f"open of {path}")
             mode = args[1] if len(args) > 1 else "r"
             flags = args[2] if len(args) > 2 else 0
             writing = (type(mode) is str and any(c in mode for c in "wax+")) or bool((flags or 0) & 0o3)
             if writing and not path.startswith(temp) and not (path.endswith(".pyc") and consumer_first(caller)):
                 refuse(f"open of {path} for writing (only the temporary folder {temp[0]} is yours)")
-        elif event in PROCESS_EVENTS:
+        elif event in process_events:
             if consumer_first(caller) != "cinema":
                 refuse(event)
 
@@ -463,14 +570,24 @@ def arm() -> None:
 
 def verify() -> None:
     """Raise GuardError naming what the tests rely on that was changed since the guard was installed."""
-    if _state.get("installed"):
-        sys.audit("coursekit.check")
+    sys.audit("coursekit.check")  # always: the hook decides (nothing here a cell could switch off)
 
 
 def clock(loop: object, reading: float | None) -> None:
     """Record a reading of ``loop``'s clock; GuardError if it is earlier than the last one (None: forget the loop)."""
-    if _state.get("installed"):
-        sys.audit("coursekit.clock", id(loop), reading)
+    sys.audit("coursekit.clock", loop, reading)
+
+
+def forbid(reason: str | None) -> None:
+    """``coursekit.grading.forbid_running``'s reason, kept by the hook (None: its block ended)."""
+    sys.audit("coursekit.forbid", reason)
+
+
+def forbidden() -> str | None:
+    """The reason ``run_async`` may not run now, as the hook keeps it."""
+    box: list = []
+    sys.audit("coursekit.forbidden", box)
+    return box[0] if box else None
 
 
 def run_test(cell: str, nonce: str, names: tuple, *, _compile=compile, _exec=exec, _audit=sys.audit,
@@ -498,4 +615,4 @@ def run_test(cell: str, nonce: str, names: tuple, *, _compile=compile, _exec=exe
     _exec(code, scope)
     _audit("coursekit.seal", cell, nonce, box)
     if box:
-        _print(f"{_seal} {cell} {nonce} {box[0]}")
+        _print(f"{_seal} {cell} {nonce} {box[0]}")  # the grader finds it also after a print(..., end=" ")

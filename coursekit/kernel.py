@@ -5,9 +5,10 @@ sandbox's provisioner puts it in place of ``ipykernel_launcher``). Before
 ipykernel starts, and so before any cell of the notebook, it imports what
 the tests use and installs ``coursekit.guard`` with the key the grader
 passed in ``COURSEKIT_SEAL_KEY`` and the folder where it puts each test's
-code (``COURSEKIT_TESTS``). Both are then erased from every copy of
-the environment the process can read; the guard refuses ``/proc``, where
-the kernel's first environment stays.
+code (``COURSEKIT_TESTS``). Both are then erased from every copy of the
+environment the process can read, ``/proc/self/environ`` included (the
+process starts again without them, reading them from a pipe), and the guard
+refuses ``/proc``'s secrets however they are spelled.
 """
 
 from __future__ import annotations
@@ -28,8 +29,31 @@ def _take(name: str) -> str | None:
     return value
 
 
-def main() -> None:
+def _secrets() -> tuple[str | None, str | None]:
+    """The key and the tests' folder, out of this process's environment *and* out of ``/proc/self/environ``.
+
+    ``/proc/self/environ`` keeps the environment a process was started with, whatever it later erases; so
+    the first start hands both to a fresh image of itself through a pipe and an environment without them.
+    """
+    fd = os.environ.pop("COURSEKIT_SECRETS_FD", None)
+    if fd is not None:
+        with os.fdopen(int(fd), encoding="utf-8") as pipe:
+            key, tests = pipe.read().split("\n")
+        return key or None, tests or None
     key, tests = _take("COURSEKIT_SEAL_KEY"), _take("COURSEKIT_TESTS")
+    if key is None and tests is None:
+        return None, None
+    read, write = os.pipe()
+    os.write(write, f"{key or ''}\n{tests or ''}".encode("utf-8"))  # far below a pipe's buffer
+    os.close(write)
+    os.set_inheritable(read, True)
+    env = {**os.environ, "COURSEKIT_SECRETS_FD": str(read)}
+    os.execve(sys.executable, [sys.executable, "-m", "coursekit.kernel", *sys.argv[1:]], env)
+    raise AssertionError("unreachable")  # execve does not return
+
+
+def main() -> None:
+    key, tests = _secrets()
     # What the tests import, loaded now: the guard's snapshot holds it, and cells start warm.
     import asyncio  # noqa: F401
 

@@ -155,6 +155,101 @@ MESSAGES: dict[str, dict[str, str]] = {
     "different": {"en": "(DIFFERENT)", "zh": "（不一致）"},
     "different_time": {"en": "(DIFFERENT: yours took {seconds:g} s)", "zh": "（不一致：你的代码用了 {seconds:g} 秒）"},
     "earlier_lines": {"en": "earlier lines", "zh": "行较早的输出已省略"},
+    # coursekit.policy (the check before hand-in), coursekit.validation and instructor.screening (a refused cell).
+    "policy_hooks": {
+        "en": "{what} installs a hook that runs inside other code (tracing, profiling, audit hooks, IPython's "
+              "shell, events and transformers, the import system). The autograder does not run a cell that "
+              "changes how the tests run; an asyncio answer never needs it.",
+        "zh": "{what} 会安装一个在其他代码内部运行的钩子（跟踪、性能分析、审计钩子、IPython 的 shell、事件和转换器、"
+              "导入系统）。会改变测试运行方式的单元格，自动评分不会运行；asyncio 的答案从来不需要这些。",
+    },
+    "policy_exec": {
+        "en": "{what} runs code that is made while the notebook runs, so nobody can read it before it runs. "
+              "The autograder does not run such a cell: write the code itself in the cell.",
+        "zh": "{what} 会运行在 notebook 运行时才生成的代码，运行之前谁也读不到它。"
+              "自动评分不会运行这样的单元格：请把代码本身直接写在单元格里。",
+    },
+    "policy_frames": {
+        "en": "{what} reaches frames, code objects or the namespace behind a function: that is how code reads "
+              "or rewrites the tests' own variables. The autograder does not run such a cell; an answer never "
+              "needs it (print values, or use traceback and logging, to see what happens).",
+        "zh": "{what} 会触及栈帧、代码对象或函数背后的命名空间：代码正是借此读取或改写测试自己的变量。"
+              "自动评分不会运行这样的单元格；答案从来不需要这些（想看发生了什么，请打印数值，或使用 traceback 和 logging）。",
+    },
+    "policy_gc": {
+        "en": "{what} reaches every object in the kernel (the garbage collector) or its raw memory (ctypes), "
+              "the tests' objects included. The autograder does not run such a cell.",
+        "zh": "{what} 会触及内核里的每一个对象（垃圾回收器）或原始内存（ctypes），包括测试自己的对象。"
+              "自动评分不会运行这样的单元格。",
+    },
+    "policy_clock": {
+        "en": "{what} sets up the event loop's clock, which the tests read to measure your code. "
+              "Only the tests may set it, so the autograder does not run such a cell: just await asyncio.sleep.",
+        "zh": "{what} 会重新设置事件循环的时钟，而测试正是用这个时钟来衡量你的代码。"
+              "只有测试可以设置时钟，所以自动评分不会运行这样的单元格：直接 await asyncio.sleep 即可。",
+    },
+    "policy_processes": {
+        "en": "{what} starts or signals other processes (shell commands included), which the grading sandbox "
+              "does not allow. The autograder does not run such a cell; an asyncio answer needs none.",
+        "zh": "{what} 会启动其他进程或向其发送信号（包括 shell 命令），评分沙箱不允许这样做。"
+              "自动评分不会运行这样的单元格；asyncio 的答案一个进程也不需要。",
+    },
+    "policy_files": {
+        "en": "{what} writes a file outside the temporary folder, which the grading sandbox does not allow. "
+              "The autograder does not run such a cell: write to a folder made with tempfile "
+              "(tempfile.TemporaryDirectory()), or keep the data in a variable.",
+        "zh": "{what} 会在临时文件夹之外写文件，评分沙箱不允许这样做。自动评分不会运行这样的单元格："
+              "请写到用 tempfile 创建的文件夹里（tempfile.TemporaryDirectory()），或者把数据放在变量里。",
+    },
+    "policy_patch": {
+        "en": "{what} changes a module for all the code in the kernel, the tests included (they would not "
+              "test your code any more). The autograder does not run such a cell: keep your own state in "
+              "your own variables and objects.",
+        "zh": "{what} 会替整个内核里的所有代码（包括测试）修改一个模块，测试就不再是在测你的代码了。"
+              "自动评分不会运行这样的单元格：请把自己的状态放在自己的变量和对象里。",
+    },
+    "policy_magic": {
+        "en": "the magic {what} runs code or commands that this check cannot read. The autograder does not "
+              "run such a cell; graded cells may use %time, %timeit, %%capture and help (?).",
+        "zh": "魔法命令 {what} 会运行本检查读不到的代码或命令。自动评分不会运行这样的单元格；"
+              "评分的单元格可以使用 %time、%timeit、%%capture 和帮助（?）。",
+    },
+    "policy_unreadable": {
+        "en": "{what} runs code that is given as a value made while the notebook runs, so this check cannot "
+              "read it. The autograder does not run such a cell: write the magic itself (%time ..., %%time).",
+        "zh": "{what} 运行的代码是 notebook 运行时才算出来的值，本检查读不到它。"
+              "自动评分不会运行这样的单元格：请直接写魔法命令本身（%time ...、%%time）。",
+    },
+    "policy_where": {
+        "en": "cell {cell} (JupyterLab: Cell {cell}/{total}), line {line}",
+        "zh": "第 {cell} 个单元格（JupyterLab 显示 Cell {cell}/{total}），第 {line} 行",
+    },
+    "policy_failed": {
+        "en": "The autograder will not run these cells of the saved notebook, so the tests that need them "
+              "would score nothing:",
+        "zh": "自动评分不会运行已保存的 notebook 中的下列单元格，依赖它们的测试将得不到分数：",
+    },
+    "policy_change": {
+        "en": "Change them, save, and run this cell again.",
+        "zh": "请修改它们，保存，然后再次运行这个单元格。",
+    },
+    "policy_passed": {
+        "en": "{filename}: the autograder will run every cell you can edit (checked the saved file).",
+        "zh": "{filename}：你能编辑的每个单元格，自动评分都会运行（检查的是已保存的文件）。",
+    },
+    "policy_missing": {
+        "en": "Could not find {filename} next to this notebook, so it was not checked. Keep the file's name as given.",
+        "zh": "在这个 notebook 旁边找不到 {filename}，所以没有检查。请保持文件名不变。",
+    },
+    "screening_note": {
+        "en": "The autograder did not run this cell: it does what graded code may not (coursekit.policy).",
+        "zh": "自动评分没有运行这个单元格：它做了评分代码不允许做的事（coursekit.policy）。",
+    },
+    "screening_kept": {"en": "Your code, kept as it was:", "zh": "你的代码（原样保留）："},
+    "screening_error": {
+        "en": "the autograder did not run this cell, so the tests that need it score nothing:",
+        "zh": "自动评分没有运行这个单元格，依赖它的测试得不到分数：",
+    },
 }
 
 

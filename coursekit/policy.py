@@ -1,90 +1,329 @@
-"""What code in a graded notebook may do: a static check, run before grading.
+"""What has no place in a graded answer: a static check, early advice before hand-in.
 
-The hidden tests run in the same kernel as the student's code, so code that
-installs hooks (IPython events and transformers, tracing), patches a helper
-the tests call, rebinds a name the tests use or reaches into frames could
-set its own grade from inside.  A sandbox around the kernel cannot stop that;
-reading the code before it runs can.  This module parses every cell a
-student can edit and lists what has no place in an asyncio answer, as
-``Violation`` s that name the cell, the line and the reason.
+The grade is protected by construction (every test cell runs in globals of
+its own, ``instructor.sealing``) and at run time (``coursekit.guard``, an
+audit hook that refuses frames, hooks, ``exec`` of Python's own code, files
+and processes while the notebook runs). This check comes earlier: it reads
+every cell a student can edit and names, with the cell and line as
+JupyterLab shows them, what an asyncio answer never does and the autograder
+will not run:
 
-It is an allow-list: imports from the modules a course answer needs, plain
-Python, asyncio, and a few IPython magics whose code is checked as well.
-The same rules serve the autograder (``instructor.screening``) and the
-check cell at the end of every assignment, so a student learns the verdict
-before handing in::
+* hooks: tracing and profiling, audit hooks, IPython's shell (its events,
+  hooks and transformers), changes to ``sys.meta_path`` and the import system;
+* code made at run time: ``exec``, ``eval``, ``compile``, ``__import__``,
+  ``importlib``;
+* frames and code objects: ``sys._getframe``, ``f_back``, ``gi_frame``,
+  ``cr_frame``, ``tb_frame``, ``f_locals``, ``__code__``, ``__globals__``,
+  ``__closure__``, ``__builtins__``, ``__subclasses__``, ``__self__``...;
+* the garbage collector and ``ctypes``;
+* the loop clock's set-up: ``setup_looptime``, looptime's internals,
+  assigning ``loop.time``;
+* processes (shell commands too), and writing files outside the temporary
+  folder;
+* changing a module (``asyncio.sleep = ...``) for every piece of code in
+  the kernel, the tests included.
+
+It reads every place where code names an attribute: attribute syntax,
+``getattr`` and its kin, ``match`` class patterns (``case
+object(__globals__=ns)``), names in strings (``attrgetter``, format fields
+and their nested specs, ``"{0:{1.gi_frame}}"``, including strings glued
+together from pieces), quoted annotations (``typing.get_type_hints``
+evaluates them), and the code in magics (``%time``, ``%%time`` bodies with
+IPython syntax of their own, ``run_cell_magic``). Everything else is the
+student's business: re-imports, ``type(x).__name__``, ``__name__``, dunder
+methods of one's own classes, ``dir()``, ``vars()``, ``help()``, rebinding
+any name (the tests do not share the notebook's namespace).
+
+The same findings serve the autograder (``instructor.screening`` does not
+run a cell with one), ``nbgrader validate`` (the Validate button, through
+``coursekit.validation``), and the
+check cell at the end of every assignment::
 
     from coursekit.policy import check_notebook
     check_notebook("crawler.ipynb")
+
+Messages are in the notebook's language (``coursekit.messages``).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import importlib.util
+import importlib
 import json
 import os
 import re
 import string
+import sys
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Violation", "check_cells", "check_notebook", "protected_names", "PolicyError"]
+from coursekit import messages
 
-# Modules an answer may import: these, and the submodules of those marked with ".*".
-ALLOWED_MODULES = {
-    "asyncio.*", "aiohttp.*", "bisect", "bs4.*", "collections.*", "concurrent", "concurrent.futures", "contextlib",
-    "copy", "dataclasses", "datetime", "decimal", "enum", "fractions", "functools", "heapq", "html", "itertools",
-    "json.*", "lxml.*", "math", "numbers", "pprint", "random", "re", "requests.*", "statistics", "textwrap", "time",
-    "typing", "urllib.parse", "yarl.*",
-}
-# From the course's own package, only what notebooks use, and only the names each module exports.
-ALLOWED_COURSEKIT = {"coursekit.grading", "coursekit.cinema", "coursekit.cinema.pages", "coursekit.timeline"}
+__all__ = ["Violation", "PolicyError", "check_cells", "check_source", "check_notebook", "is_trusted", "say",
+           "language_of", "report", "RULES"]
 
-REFLECTION = {
-    "__import__", "breakpoint", "compile", "delattr", "dir", "eval", "exec", "exit", "getattr", "globals",
-    "help", "input", "locals", "memoryview", "open", "quit", "setattr", "vars", "get_ipython",
+RULES = ("hooks", "exec", "frames", "gc", "clock", "processes", "files", "patch", "magic", "unreadable")
+
+# Attribute names (and names imported from a module) that have no place in an answer, whatever they are read from.
+NAMED_ATTRIBUTES: dict[str, str] = {
+    **dict.fromkeys((
+        "settrace", "setprofile", "settrace_all_threads", "setprofile_all_threads", "addaudithook",
+        "set_asyncgen_hooks", "meta_path", "path_hooks", "path_importer_cache", "get_ipython",
+        "input_transformers_post", "input_transformers_cleanup", "ast_transformers", "set_custom_exc", "set_hook",
+        "register_magic_function", "register_magics", "user_ns", "user_global_ns", "run_cell", "run_cell_async",
+        "safe_execfile", "safe_run_module", "_ip",
+    ), "hooks"),
+    **dict.fromkeys(("__import__", "import_module", "exec_module", "load_module", "run_module", "run_path"), "exec"),
+    **dict.fromkeys((
+        "_getframe", "_getframemodulename", "_current_frames", "_current_exceptions", "f_back", "f_locals",
+        "f_globals", "f_builtins", "f_code", "f_trace", "f_trace_lines", "f_trace_opcodes", "f_lasti", "tb_frame",
+        "gi_frame", "cr_frame", "ag_frame", "gi_code", "cr_code", "ag_code", "__code__", "__globals__",
+        "__closure__", "__builtins__", "__subclasses__", "__self__", "__defaults__", "__kwdefaults__",
+        "get_stack", "walk_stack", "walk_tb", "currentframe", "getouterframes", "getinnerframes", "getframeinfo",
+        "getargvalues", "getgeneratorlocals", "getcoroutinelocals", "getasyncgenlocals", "getclosurevars",
+    ), "frames"),
+    **dict.fromkeys(("get_objects", "get_referrers", "get_referents", "pythonapi", "PyFrame_LocalsToFast"), "gc"),
+    **dict.fromkeys(("setup_looptime",), "clock"),
+    **dict.fromkeys(("create_subprocess_exec", "create_subprocess_shell", "subprocess_exec", "subprocess_shell",
+                     "ProcessPoolExecutor", "getoutput"), "processes"),
 }
-FORBIDDEN_NAMES = REFLECTION | {"SystemExit", "KeyboardInterrupt", "GeneratorExit"}
-# Attributes (and names imported from a module) that reach frames, code, tasks' stacks, the loop's
-# machinery, the streams, other processes, or evaluate strings.
-FORBIDDEN_ATTRIBUTES = REFLECTION | {
-    "all_tasks", "get_coro", "get_stack", "print_stack", "set_exception_handler", "call_exception_handler",
-    "default_exception_handler", "set_task_factory", "get_task_factory", "set_event_loop", "set_event_loop_policy",
-    "get_event_loop_policy", "new_event_loop", "run_until_complete", "run_forever", "add_signal_handler",
-    "redirect_stdout", "redirect_stderr", "format_map", "get_type_hints", "set_debug", "set_default_executor",
-    "create_subprocess_exec", "create_subprocess_shell", "subprocess_exec", "subprocess_shell",
-    "ProcessPoolExecutor", "singledispatch", "singledispatchmethod",
+CODE_ATTRIBUTE = re.compile(
+    r"^co_(argcount|cellvars|code|consts|exceptiontable|filename|firstlineno|flags|freevars|kwonlyargcount|lines|"
+    r"linetable|lnotab|name|names|nlocals|positions|posonlyargcount|qualname|stacksize|varnames)$"
+)
+LOOPTIME_INTERNAL = "_LoopTimeEventLoop__"
+# Builtins that run code made at run time, and names IPython puts in the notebook's namespace.
+NAMED_BUILTINS = {"exec": "exec", "eval": "exec", "compile": "exec", "__import__": "exec",
+                  "get_ipython": "hooks", "__builtins__": "frames"}
+# Modules with no place in an answer, and their submodules.
+MODULES: dict[str, str] = {
+    "gc": "gc", "ctypes": "gc", "_ctypes": "gc",
+    "importlib": "exec", "runpy": "exec", "code": "exec", "codeop": "exec", "marshal": "exec", "zipimport": "exec",
+    "pdb": "hooks", "bdb": "hooks", "trace": "hooks", "IPython.core": "hooks", "IPython.terminal": "hooks",
+    "ipykernel": "hooks", "jupyter_client": "hooks",
+    "subprocess": "processes", "multiprocessing": "processes", "pty": "processes", "_posixsubprocess": "processes",
+    "looptime": "clock",
 }
-FRAME_ATTRIBUTE = re.compile(r"^(f|tb|gi|cr|ag|co)_")
-# Special methods a class in an answer may define; __eq__ and its kin are not among them.
-ALLOWED_DUNDER_METHODS = {
-    "__init__", "__aenter__", "__aexit__", "__enter__", "__exit__", "__aiter__", "__anext__", "__iter__",
-    "__next__", "__call__", "__repr__", "__str__", "__post_init__", "__len__",
+# Objects reached through a module (by attribute, import or alias): module -> names -> rule.
+MODULE_OBJECTS: dict[str, dict[str, str]] = {
+    "sys": {"settrace": "hooks", "setprofile": "hooks", "addaudithook": "hooks", "set_asyncgen_hooks": "hooks",
+            "monitoring": "hooks", "modules": "hooks", "meta_path": "hooks", "path_hooks": "hooks",
+            "displayhook": "hooks", "excepthook": "hooks", "breakpointhook": "hooks", "unraisablehook": "hooks",
+            "_getframe": "frames", "_current_frames": "frames"},
+    "threading": {"settrace": "hooks", "setprofile": "hooks", "settrace_all_threads": "hooks",
+                  "setprofile_all_threads": "hooks"},
+    "builtins": {"exec": "exec", "eval": "exec", "compile": "exec", "__import__": "exec"},
+    "inspect": {name: "frames" for name in ("currentframe", "stack", "trace", "getouterframes", "getinnerframes",
+                                            "getframeinfo", "getargvalues", "getgeneratorlocals",
+                                            "getcoroutinelocals", "getasyncgenlocals", "getclosurevars")},
+    "logging": {"currentframe": "frames"},
+    "traceback": {"walk_stack": "frames", "walk_tb": "frames"},
+    "IPython": {"get_ipython": "hooks"},
+    "os": {**{name: "processes" for name in (
+        "system", "popen", "fork", "forkpty", "kill", "killpg", "execv", "execve", "execl", "execle", "execlp",
+        "execlpe", "execvp", "execvpe", "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp",
+        "spawnvpe", "posix_spawn", "posix_spawnp", "pidfd_open")},
+        **{name: "files" for name in (
+            "remove", "unlink", "rename", "renames", "replace", "rmdir", "removedirs", "mkdir", "makedirs",
+            "symlink", "link", "chmod", "chown", "truncate", "open", "mkfifo", "mknod", "utime")}},
+    "shutil": {name: "files" for name in ("copy", "copy2", "copyfile", "copytree", "copymode", "copystat", "move",
+                                          "rmtree", "make_archive", "unpack_archive", "chown")},
+    "sqlite3": {"connect": "files"},
+    "asyncio": {"create_subprocess_exec": "processes", "create_subprocess_shell": "processes"},
+    "concurrent.futures": {"ProcessPoolExecutor": "processes"},
 }
-# Decorators under which a method's first parameter is still its own instance (or class).
-METHOD_DECORATORS = {"staticmethod", "classmethod", "property", "setter", "asynccontextmanager", "contextmanager",
-                     "cached_property", "abstractmethod", "wraps"}
-CLASS_DECORATORS = {"dataclass"}
-ALLOWED_MAGICS = {"time", "timeit"}  # their code is checked too
-ALLOWED_EXTENSIONS = {"coursekit.magics"}
+# Functions and methods that write the file named by their first argument (or the path they are called on).
+WRITING_METHODS = {"write_text", "write_bytes", "touch", "mkdir", "unlink", "rmdir", "rename", "symlink_to",
+                   "hardlink_to", "chmod"}
+TEMPORARY = {"tempfile", "gettempdir", "gettempdirb", "mkdtemp", "mkstemp", "TemporaryDirectory",
+             "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile"}
+# What gives an event loop: calls of these, and attributes named loop.
+LOOP_CALLS = {"get_running_loop", "get_event_loop", "new_event_loop", "get_loop"}
+LOOP_ATTRIBUTES = {"_loop", "loop"}
+
+# Magics a graded cell may use; the code in time, timeit and capture is checked like the cell's own.
+CODE_MAGICS = {"time", "timeit", "capture"}
+HELP_MAGICS = {"pinfo", "pinfo2", "pdoc", "pdef", "psource", "psearch"}
+QUIET_MAGICS = {"who", "whos", "who_ls", "lsmagic", "magic", "quickref", "precision", "xmode", "pwd", "autoawait"}
+EXTENSIONS = {"coursekit.magics"}
+SHELL_MAGICS = {"!", "system", "sx", "bash", "sh", "script", "perl", "ruby", "python", "python2", "python3",
+                "pypy", "alias", "killbgscripts"}
+# Modules this check may import to see what a name stands for (importing anything else could run its code here).
+SAFE_TO_IMPORT = {
+    "asyncio", "aiohttp", "bs4", "lxml", "yarl", "multidict", "requests", "urllib3", "coursekit", "looptime",
+    "dataclasses", "functools", "contextlib", "collections", "concurrent", "typing", "inspect", "traceback",
+    "logging", "threading", "os", "sys", "io", "pathlib", "shutil", "json", "re", "random", "time", "math",
+    "heapq", "bisect", "itertools", "operator", "copy", "types", "enum", "string", "textwrap", "tempfile",
+    "weakref", "queue", "socket", "ssl", "selectors", "signal", "subprocess", "email", "http", "urllib", "html",
+    "xml", "importlib", "gc", "ctypes", "IPython", "sqlite3", "codecs", "warnings", "abc", "numbers", "decimal",
+    "fractions", "statistics", "datetime", "uuid", "hashlib", "base64", "pprint", "reprlib", "builtins",
+    "contextvars", "posixpath", "genericpath", "runpy", "code", "codeop", "marshal", "multiprocessing", "pty",
+}
+_MAX_DEPTH = 4  # magics inside magics
 
 
 class PolicyError(Exception):
-    """A notebook holds code that the grader will not run."""
+    """A notebook holds code that the autograder will not run."""
 
 
 @dataclass(frozen=True)
 class Violation:
-    cell: int  # index of the cell in the notebook
+    """One finding: ``cell`` counts from 1 over every cell, markdown too, as JupyterLab's "Cell N/M" does."""
+
+    cell: int
     line: int  # 1-based, within the cell
-    reason: str
-    code: str  # the offending line
+    rule: str  # one of RULES
+    what: str  # the code that does it, e.g. "`sys.settrace`"
+    code: str  # the line
+    total: int = 0  # cells in the notebook: the M of "Cell N/M"
+    language: str = "en"  # "en", "zh" or "en+zh"
+
+    @property
+    def index(self) -> int:
+        """The cell's position in ``nb.cells``."""
+        return self.cell - 1
+
+    def reason_in(self, language: str) -> str:
+        return say(language, f"policy_{self.rule}", what=self.what)
+
+    @property
+    def reason(self) -> str:
+        return self.reason_in(self.language)
+
+    def where_in(self, language: str) -> str:
+        return say(language, "policy_where", cell=self.cell, total=self.total or "?", line=self.line)
 
     def __str__(self) -> str:
-        return f"cell {self.cell}, line {self.line}: {self.reason}\n    {self.code.strip()}"
+        codes = messages.LANGUAGES if self.language == messages.BOTH else (self.language,)
+        said = "\n".join(f"{self.where_in(code)}{say(code, 'colon')}{self.reason_in(code)}" for code in codes)
+        return f"{said}\n    {self.code.strip()}"
+
+
+def say(language: str, key: str, **values: object) -> str:
+    """A message of coursekit.messages in ``language`` (English, then Chinese, for "en+zh")."""
+    texts = messages.MESSAGES[key]
+    codes = messages.LANGUAGES if language == messages.BOTH else (language if language in texts else "en",)
+    return "\n".join(texts[code].format(**values) for code in codes)
+
+
+def language_of(metadata: dict | None) -> str:
+    """Whom the check speaks to for a notebook with this metadata (its language; else COURSEKIT_LANGUAGE)."""
+    return messages.chosen_language(messages.declared_language(metadata or {}), os.environ.get("COURSEKIT_LANGUAGE"))
+
+
+# -- what names stand for ------------------------------------------------------------------------------------
+
+
+_MISSING = object()
+
+
+def _module(name: str) -> types.ModuleType | None:
+    """The module ``name``, imported here only when that is known to be harmless."""
+    if name in sys.modules:
+        return sys.modules[name]
+    if name.split(".")[0] not in SAFE_TO_IMPORT:
+        return None
+    try:
+        return importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - a module that fails to import here fails for the student too
+        return None
+
+
+def _imported(module: str, name: str) -> object:
+    """What ``from module import name`` gives (_MISSING when it cannot be known here)."""
+    found = _module(module)
+    if found is None:
+        return _MISSING
+    value = getattr(found, name, _MISSING)
+    if value is _MISSING:
+        value = _module(f"{module}.{name}") or _MISSING
+    return value
+
+
+_known: dict[int, tuple[object, str, str]] = {}
+
+
+def _dangerous() -> dict[int, tuple[object, str, str]]:
+    """id -> (object, rule, its name) for every object of MODULE_OBJECTS, however it is reached."""
+    if not _known:
+        for module_name, names in MODULE_OBJECTS.items():
+            module = _module(module_name)
+            for name, rule in names.items():
+                value = getattr(module, name, _MISSING) if module is not None else _MISSING
+                if value is not _MISSING and not isinstance(value, (bool, int, str, type(None))):
+                    _known.setdefault(id(value), (value, rule, f"{module_name}.{name}"))
+    return _known
+
+
+def _module_rule(name: str) -> str | None:
+    parts = name.split(".")
+    for n in range(len(parts), 0, -1):
+        rule = MODULES.get(".".join(parts[:n]))
+        if rule:
+            return rule
+    return None
+
+
+def _fold(node: ast.AST) -> str | None:
+    """The text of a string expression made of constants only ("_" * 2 + "code" + "_" * 2, "".join([...]))."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _fold(node.left), _fold(node.right)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for text, times in ((node.left, node.right), (node.right, node.left)):
+            folded = _fold(text)
+            if folded is not None and isinstance(times, ast.Constant) and isinstance(times.value, int):
+                return folded * max(0, min(times.value, 64))
+        return None
+    if isinstance(node, ast.JoinedStr):
+        parts = [_fold(v) for v in node.values]
+        return "".join(parts) if all(p is not None for p in parts) else None
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join"
+            and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple))):
+        glue = _fold(node.func.value)
+        parts = [_fold(e) for e in node.args[0].elts]
+        if glue is not None and all(p is not None for p in parts):
+            return glue.join(parts)  # type: ignore[arg-type]
+    return None
+
+
+def _attribute_rule(attr: str) -> str | None:
+    """The rule an attribute name breaks, wherever it is read from."""
+    if attr in NAMED_ATTRIBUTES:
+        return NAMED_ATTRIBUTES[attr]
+    if CODE_ATTRIBUTE.match(attr):
+        return "frames"
+    if attr.startswith(LOOPTIME_INTERNAL):
+        return "clock"
+    return None
+
+
+def _format_attributes(text: str, depth: int = 0) -> list[str]:
+    """The attribute names a format string's fields read, nested specs included ("{0:{1.gi_frame}}")."""
+    import _string
+
+    found: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except (ValueError, TypeError):
+        return found
+    for _, field, spec, _ in parsed:
+        if field:
+            try:
+                _, rest = _string.formatter_field_name_split(field)
+                found.extend(key for is_attribute, key in rest if is_attribute and isinstance(key, str))
+            except (ValueError, TypeError):
+                pass
+        if spec and "{" in spec and depth < _MAX_DEPTH:
+            found.extend(_format_attributes(spec, depth + 1))
+    return found
+
+
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
 def _parse(source: str) -> ast.Module:
@@ -92,475 +331,548 @@ def _parse(source: str) -> ast.Module:
     from IPython.core.inputtransformer2 import TransformerManager
 
     python = TransformerManager().transform_cell(source)
+    # IPython drops a cell's leading blank lines: put them back, so line numbers are the cell's own.
+    def blank_lead(text: str) -> int:
+        lines = text.splitlines()
+        return next((n for n, line in enumerate(lines) if line.strip()), len(lines))
+
+    python = "\n" * max(0, blank_lead(source) - blank_lead(python)) + python
     return compile(python, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
 
 
-def _module_bindings(tree: ast.Module) -> set[str]:
-    """Names a cell binds in the notebook's global namespace."""
-    names: set[str] = set()
-    declared_global: set[str] = set()
-
-    class Scan(ast.NodeVisitor):
-        depth = 0
-
-        def bind(self, name: str) -> None:
-            if self.depth == 0 or name in declared_global:
-                names.add(name)
-
-        def visit_Global(self, node: ast.Global) -> None:
-            declared_global.update(node.names)
-            names.update(node.names)
-
-        def visit_Name(self, node: ast.Name) -> None:
-            if isinstance(node.ctx, (ast.Store, ast.Del)):
-                self.bind(node.id)
-
-        def visit_alias(self, node: ast.alias) -> None:
-            self.bind((node.asname or node.name).split(".")[0])
-
-        def _scope(self, node: ast.AST, name: str | None) -> None:
-            if name:
-                self.bind(name)
-            for decorator in getattr(node, "decorator_list", []):
-                self.visit(decorator)
-            self.depth += 1
-            for child in ast.iter_child_nodes(node):
-                if child not in getattr(node, "decorator_list", []):
-                    self.visit(child)
-            self.depth -= 1
-
-        def visit_FunctionDef(self, node):  # noqa: N802
-            self._scope(node, node.name)
-
-        visit_AsyncFunctionDef = visit_FunctionDef
-
-        def visit_ClassDef(self, node):  # noqa: N802
-            self._scope(node, node.name)
-
-        def visit_Lambda(self, node):  # noqa: N802
-            self._scope(node, None)
-
-        def visit_ExceptHandler(self, node):  # noqa: N802
-            if node.name:
-                self.bind(node.name)
-            self.generic_visit(node)
-
-        def visit_MatchAs(self, node):  # noqa: N802
-            if node.name:
-                self.bind(node.name)
-            self.generic_visit(node)
-
-        def visit_MatchStar(self, node):  # noqa: N802
-            if node.name:
-                self.bind(node.name)
-
-    Scan().visit(tree)
-    return names
-
-
-def protected_names(trusted_sources: Iterable[str]) -> tuple[set[str], dict[str, str]]:
-    """Names the tests rely on (every builtin, and what the course's own cells define or
-    import), and which of them are modules (name -> module)."""
-    names = {name for name in dir(builtins) if not name.startswith("_")}
-    modules: dict[str, str] = {}
-    for source in trusted_sources:
-        try:
-            tree = _parse(source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.Import):
-                for a in node.names:
-                    bound = a.asname or a.name.split(".")[0]
-                    names.add(bound)
-                    modules[bound] = a.name if a.asname else a.name.split(".")[0]
-            elif isinstance(node, ast.ImportFrom):
-                for a in node.names:
-                    names.add(a.asname or a.name)
-                    value = _imported(node.module or "", a.name)
-                    if isinstance(value, types.ModuleType):
-                        modules[a.asname or a.name] = value.__name__
-    return names, modules
-
-
-def _module_allowed(name: str) -> bool:
-    if name.startswith("coursekit"):
-        return name in ALLOWED_COURSEKIT
-    parts = name.split(".")
-    return name in ALLOWED_MODULES or any(".".join(parts[:n]) + ".*" in ALLOWED_MODULES for n in range(1, len(parts) + 1))
-
-
-_MISSING = object()
-
-
-def _imported(module: str, name: str) -> object:
-    """What ``from module import name`` gives (the module is imported here, in the checker)."""
+def _short(node: ast.AST, limit: int = 60) -> str:
     try:
-        value = getattr(importlib.import_module(module), name, _MISSING)
-        if value is _MISSING and importlib.util.find_spec(f"{module}.{name}") is not None:
-            value = importlib.import_module(f"{module}.{name}")
-        return value
-    except Exception:  # noqa: BLE001 - an import that fails here fails for the student too
-        return _MISSING
-
-
-def _attribute_value(module: str, chain: list[str]) -> object:
-    """The object ``module.a.b`` names, followed through modules only; _MISSING past anything else."""
-    try:
-        value: object = importlib.import_module(module)
+        text = ast.unparse(node)
     except Exception:  # noqa: BLE001
-        return _MISSING
-    for name in chain:
-        if not isinstance(value, types.ModuleType):
-            return _MISSING
-        value = getattr(value, name, _MISSING)
-    return value
+        return "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- the checker ---------------------------------------------------------------------------------------------
+
+
+class _Scope:
+    """What the student's cells bind, read before any cell is checked."""
+
+    def __init__(self, trees: list[ast.AST], trusted: list[ast.AST]):
+        self.modules: dict[str, str] = {}  # name -> the module it is bound to
+        self.functions: set[str] = set()  # names bound to functions the student defines
+        self.defined: set[str] = set()  # names of the student's own functions and classes
+        self.add(trees, trusted)
+
+    def including(self, tree: ast.AST) -> _Scope:
+        """This scope and what ``tree`` (the code in a magic) binds."""
+        scope = _Scope([], [])
+        scope.modules, scope.functions, scope.defined = dict(self.modules), set(self.functions), set(self.defined)
+        scope.add([tree], [])
+        return scope
+
+    def add(self, trees: list[ast.AST], trusted: list[ast.AST]) -> None:
+        for tree in [*trusted, *trees]:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        if alias.asname:
+                            self.modules[alias.asname] = alias.name
+                        else:
+                            self.modules[alias.name.split(".")[0]] = alias.name.split(".")[0]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    for alias in node.names:
+                        value = _imported(node.module, alias.name) if alias.name != "*" else _MISSING
+                        if isinstance(value, types.ModuleType):
+                            self.modules[alias.asname or alias.name] = value.__name__
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.functions.add(node.name)
+                    self.defined.add(node.name)
+                elif isinstance(node, ast.ClassDef):
+                    self.defined.add(node.name)
+                elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+                    self.functions.update(t.id for t in node.targets if isinstance(t, ast.Name))
 
 
 class _Checker(ast.NodeVisitor):
-    """Walks one cell. ``modules`` maps names to the modules they are bound to; ``classes``
-    maps the classes the student defines (in any cell) to their plain methods."""
+    """Walks one cell (or the code of a magic in it) and collects (line, rule, what)."""
 
-    def __init__(self, protected: set[str], modules: dict[str, str], classes: dict[str, set[str]]):
-        self.found: list[tuple[int, str]] = []
-        self.protected = protected
-        self.modules = dict(modules)
-        self.classes = classes
-        self.plain_methods = set().union(*classes.values()) if classes else set()
-        self.self_names: list[str | None] = []  # the instance parameter in scope, per function
+    def __init__(self, scope: _Scope, depth: int = 0, fixed: int = 0, base: int = 0):
+        self.scope = scope
+        self.depth = depth
+        self.fixed = fixed  # code of a line magic: every finding is on the magic's line
+        self.base = base  # code of a cell magic: its lines come after the magic's own
+        self.found: list[tuple[int, str, str]] = []
+        self.annotation = 0
+        self.temporary: set[str] = set()
+        self.loops: set[str] = set()
 
-    def flag(self, node: ast.AST, reason: str) -> None:
-        self.found.append((getattr(node, "lineno", 1), reason))
+    # -- reporting --
+
+    def line(self, node: ast.AST) -> int:
+        return self.fixed or self.base + getattr(node, "lineno", 1)
+
+    def flag(self, node: ast.AST, rule: str, what: str) -> None:
+        self.found.append((self.line(node), rule, what))
+
+    def check(self, tree: ast.AST) -> list[tuple[int, str, str]]:
+        self._names(tree)
+        self.visit(tree)
+        return self.found
+
+    def _names(self, tree: ast.AST) -> None:
+        """Names that hold a temporary path or an event loop in this cell, followed through assignments."""
+        pairs: list[tuple[str, ast.AST]] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                pairs += [(t.id, node.value) for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and isinstance(node.target, ast.Name) and node.value:
+                pairs.append((node.target.id, node.value))
+            elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+                pairs.append((node.optional_vars.id, node.context_expr))
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(node.target, ast.Name):
+                pairs.append((node.target.id, node.iter))
+        changed = True
+        while changed:
+            changed = False
+            for name, value in pairs:
+                if name not in self.temporary and self._temporary(value):
+                    self.temporary.add(name)
+                    changed = True
+                if name not in self.loops and self._loop(value):
+                    self.loops.add(name)
+                    changed = True
+
+    def _temporary(self, node: ast.AST | None) -> bool:
+        if node is None:
+            return False
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and (sub.id in TEMPORARY or sub.id in self.temporary):
+                return True
+            if isinstance(sub, ast.Attribute) and sub.attr in TEMPORARY:
+                return True
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and (
+                    sub.value == "/tmp" or sub.value.startswith("/tmp/")):
+                return True
+        return False
+
+    def _loop(self, node: ast.AST | None) -> bool:
+        """Whether an expression gives an event loop: get_running_loop() and kin, x.loop, a name holding one."""
+        if isinstance(node, ast.Call):
+            func = node.func
+            return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) in LOOP_CALLS
+        if isinstance(node, ast.Attribute):
+            return node.attr in LOOP_ATTRIBUTES
+        return isinstance(node, ast.Name) and node.id in self.loops
+
+    def _function_like(self, node: ast.AST | None) -> bool:
+        """Whether a value is a function of the student's (what replaces a clock), not a reading of one."""
+        if isinstance(node, ast.Lambda):
+            return True
+        if isinstance(node, ast.Name):
+            return node.id in self.scope.functions
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            return name in ("partial", "partialmethod", "MethodType")
+        return False
+
+    # -- what an expression stands for --
+
+    def _resolve(self, node: ast.AST) -> object:
+        """The object a name or a chain of attributes of a module stands for (_MISSING if unknown)."""
+        if isinstance(node, ast.Name):
+            if node.id in self.scope.modules:
+                return _module(self.scope.modules[node.id]) or _MISSING
+            if node.id in NAMED_BUILTINS and node.id not in self.scope.defined:
+                return getattr(builtins, node.id, _MISSING)
+            return _MISSING
+        if isinstance(node, ast.Attribute):
+            base = self._resolve(node.value)
+            if isinstance(base, (types.ModuleType, type)):
+                try:
+                    return getattr(base, node.attr, _MISSING)
+                except Exception:  # noqa: BLE001
+                    return _MISSING
+        return _MISSING
+
+    def _object(self, node: ast.AST, value: object, what: str) -> None:
+        """Flag a module or an object with no place in an answer, however it was reached."""
+        if value is _MISSING:
+            return
+        if isinstance(value, types.ModuleType):
+            rule, name = _module_rule(value.__name__), value.__name__
+        else:
+            entry = _dangerous().get(id(value))
+            if entry is None or entry[0] is not value:
+                return
+            _, rule, name = entry
+        if rule:
+            self.flag(node, rule, what if what.strip("`").endswith(name) else f"{what} ({name})")
+
+    # -- imports --
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            rule = _module_rule(alias.name)
+            if rule:
+                self.flag(node, rule, f"`import {alias.name}`")
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level or not node.module:
+            return
+        rule = _module_rule(node.module)
+        if rule:
+            self.flag(node, rule, f"`from {node.module} import ...`")
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                module = _module(node.module)
+                names = vars(module).items() if module is not None else ()
+                rules = [_dangerous()[id(v)][1] for n, v in names if not n.startswith("_") and id(v) in _dangerous()]
+                if rules:
+                    self.flag(node, rules[0], f"`from {node.module} import *`")
+                continue
+            what = f"`from {node.module} import {alias.name}`"
+            rule = _attribute_rule(alias.name)
+            if rule:
+                self.flag(node, rule, what)
+                continue
+            self._object(node, _imported(node.module, alias.name), what)
+
+    # -- names and attributes --
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load) and node.id in NAMED_BUILTINS and node.id not in self.scope.defined:
+            self.flag(node, NAMED_BUILTINS[node.id], f"`{node.id}`")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._attribute(node, node.value, node.attr, node.ctx, f"`{_short(node)}`")
+        self.generic_visit(node)
+
+    def _attribute(self, node: ast.AST, base: ast.AST, attr: str, ctx: ast.expr_context | None, what: str,
+                   value: ast.AST | None = None) -> None:
+        """Every way of naming ``attr`` on ``base``: attribute syntax, getattr and kin, match patterns."""
+        rule = _attribute_rule(attr)
+        if rule:
+            self.flag(node, rule, what)
+            return
+        if attr == "register" and isinstance(base, ast.Attribute) and base.attr == "events" and not (
+                isinstance(base.value, ast.Name) and base.value.id == "self"):  # not an event registry of one's own
+            self.flag(node, "hooks", what)
+            return
+        owner = self._resolve(base)
+        if owner is not _MISSING:
+            try:
+                reached = getattr(owner, attr, _MISSING) if isinstance(owner, (types.ModuleType, type)) else _MISSING
+            except Exception:  # noqa: BLE001
+                reached = _MISSING
+            self._object(node, reached, what)
+        storing = isinstance(ctx, (ast.Store, ast.Del))
+        if isinstance(owner, types.ModuleType):
+            if owner.__name__ == "sys" and attr == "path" and (storing or self._changes(node)):
+                self.flag(node, "hooks", what)
+            elif storing or attr == "__dict__":
+                self.flag(node, "patch", what)
+        if storing and attr == "time" and (self._loop(base) or self._function_like(value)):
+            self.flag(node, "clock", what)
+
+    def _changes(self, node: ast.AST) -> bool:
+        """Whether an expression is changed in place where it stands (sys.path.append(...), sys.path[0] = ...)."""
+        parent = getattr(node, "_parent", None)
+        if isinstance(parent, ast.Attribute) and parent.attr in ("append", "insert", "extend", "remove", "pop",
+                                                                 "clear", "__setitem__", "__delitem__"):
+            return True
+        return isinstance(parent, ast.Subscript) and isinstance(parent.ctx, (ast.Store, ast.Del))
 
     def generic_visit(self, node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
             child._parent = node  # type: ignore[attr-defined]
         super().generic_visit(node)
 
-    # -- imports ----------------------------------------------------------
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.name.startswith("coursekit") or not _module_allowed(alias.name):
-                self.flag(node, f"`import {alias.name}`: {self._import_advice(alias.name)}")
-            bound = alias.asname or alias.name.split(".")[0]
-            self.modules[bound] = alias.name if alias.asname else alias.name.split(".")[0]
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        module = "." * node.level + (node.module or "")
-        if node.level or not _module_allowed(module):
-            self.flag(node, f"`from {module} import ...`: {self._import_advice(module)}")
-            return
-        exported = None
-        if module.startswith("coursekit"):
-            exported = set(getattr(importlib.import_module(module), "__all__", ()))
-        for alias in node.names:
-            name = alias.name
-            if name == "*":
-                self.flag(node, f"`from {module} import *` can rebind names the tests use: import names one by one")
-                continue
-            value = _imported(module, name)
-            if isinstance(value, types.ModuleType):
-                if module.startswith("coursekit") or not _module_allowed(value.__name__):
-                    self.flag(node, f"`from {module} import {name}` gives the module {value.__name__}: "
-                                    f"{self._import_advice(value.__name__)}")
-                self.modules[alias.asname or name] = value.__name__
-            elif name.startswith("_") or name in FORBIDDEN_ATTRIBUTES or (exported is not None and name not in exported):
-                self.flag(node, f"`from {module} import {name}`: that name is not for answers")
-
-    @staticmethod
-    def _import_advice(module: str) -> str:
-        if module.startswith("coursekit"):
-            return "import the helpers you need by name (from coursekit.grading import run_async)"
-        return "this module has no place in an answer here; an asyncio answer needs asyncio, functools, contextlib and the like"
-
-    # -- names ------------------------------------------------------------
-
-    def visit_Name(self, node: ast.Name) -> None:
-        parent = getattr(node, "_parent", None)
-        if node.id.startswith("__") and node.id.endswith("__") or node.id in FORBIDDEN_NAMES:
-            self.flag(node, f"`{node.id}` is not allowed in a graded notebook")
-        elif node.id in self.modules and isinstance(node.ctx, ast.Load) and not isinstance(parent, ast.Attribute):
-            self.flag(node, f"the module `{node.id}` may only be used as `{node.id}.name`, not passed around or rebound")
-        elif node.id in self.classes and isinstance(node.ctx, ast.Load) and not self._class_use_allowed(node, parent):
-            self.flag(node, f"the class `{node.id}` may only be instantiated, subclassed, raised or checked with "
-                            f"isinstance: call methods on instances")
-
-    def _class_use_allowed(self, node: ast.Name, parent: ast.AST | None) -> bool:
-        if isinstance(parent, ast.Call) and parent.func is node:
-            return True
-        if isinstance(parent, ast.Attribute):
-            return parent.attr not in self.plain_methods and not parent.attr.startswith("__")
-        if isinstance(parent, (ast.ClassDef, ast.Raise, ast.ExceptHandler)):
-            return True
-        if isinstance(parent, ast.Tuple) and isinstance(getattr(parent, "_parent", None), ast.ExceptHandler):
-            return True
-        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in ("isinstance", "issubclass"):
-            return True
-        return False
-
-    def _self(self, node: ast.AST) -> bool:
-        return isinstance(node, ast.Name) and bool(self.self_names) and node.id == self.self_names[-1]
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        attr = node.attr
-        base = node.value
-        dunder = attr.startswith("__") and attr.endswith("__")
-        on_super = isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "super"
-        if dunder and not (on_super and attr in ALLOWED_DUNDER_METHODS):
-            self.flag(node, f"`.{attr}`: special attributes are off limits")
-        elif attr.startswith("_") and not dunder and not self._self(base):
-            self.flag(node, f"`.{attr}`: private attributes are off limits (except on self)")
-        elif attr in FORBIDDEN_ATTRIBUTES or FRAME_ATTRIBUTE.match(attr):
-            self.flag(node, f"`.{attr}` reaches into the event loop, frames, streams or processes that the tests own")
-        elif attr == "format" and not isinstance(base, ast.Constant):
-            self.flag(node, "`.format` is allowed on a string literal only: use an f-string")
-        elif attr == "format" and isinstance(base.value, str) and _format_reaches(base.value):
-            self.flag(node, "a format string may not reach into attributes or items (`{0.x}`, `{0[k]}`): use an f-string")
-        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "type":
-            self.flag(node, "attributes of `type(...)` are off limits")
-        if isinstance(node.ctx, (ast.Store, ast.Del)) and not self._self(base):
-            self.flag(node, f"setting `.{attr}` on an object you did not create changes it for the tests too: "
-                            "keep state in your own variables, or in a class's self")
-        chain = self._module_chain(node)
-        if chain is not None:
-            module, names = chain
-            value = _attribute_value(self.modules[module], names)
-            if isinstance(value, types.ModuleType):
-                parent = getattr(node, "_parent", None)
-                if not _module_allowed(value.__name__):
-                    self.flag(node, f"`{module}.{'.'.join(names)}` is the module {value.__name__}: "
-                                    f"{self._import_advice(value.__name__)}")
-                elif not isinstance(parent, ast.Attribute):
-                    self.flag(node, f"the module `{module}.{'.'.join(names)}` may only be used as a prefix, not passed around")
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        for attr in node.kwd_attrs:
+            self._attribute(node, node.cls, attr, ast.Load(), f"`case {_short(node.cls)}({attr}=...)`")
         self.generic_visit(node)
 
-    def _module_chain(self, node: ast.Attribute) -> tuple[str, list[str]] | None:
-        names = []
-        current: ast.AST = node
-        while isinstance(current, ast.Attribute):
-            names.append(current.attr)
-            current = current.value
-        if isinstance(current, ast.Name) and current.id in self.modules:
-            return current.id, names[::-1]
-        return None
+    # -- assignments: the loop's clock, and what a module holds --
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Attribute) and target.attr == "time":
+                self._attribute(target, target.value, "time", target.ctx, f"`{_short(target)} = ...`", node.value)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Attribute) and node.target.attr == "time" and self._loop(node.target.value):
+            self.flag(node, "clock", f"`{_short(node.target)}`")
+        self.generic_visit(node)
+
+    # -- strings: names, format fields, quoted annotations --
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        value = node.value
-        if isinstance(value, (str, bytes)) and ("__" in value if isinstance(value, str) else b"__" in value):
-            self.flag(node, "a string holding `__` (a special name) is not allowed in a graded notebook")
+        if isinstance(node.value, str):
+            self._text(node, node.value)
 
-    # -- definitions ------------------------------------------------------
-
-    def _arguments(self, args: ast.arguments) -> None:
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is not None and isinstance(arg.annotation, ast.Constant) and isinstance(arg.annotation.value, str):
-                self.flag(arg, "annotations must be expressions, not strings")
-
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, method: bool) -> None:
-        name = getattr(node, "name", None)
-        if name and name.startswith("__") and name.endswith("__") and name not in ALLOWED_DUNDER_METHODS:
-            self.flag(node, f"defining `{name}` is not allowed: a class in an answer needs only "
-                            f"{', '.join(sorted(ALLOWED_DUNDER_METHODS))}")
-        for decorator in getattr(node, "decorator_list", []):
-            self.visit(decorator)
-        returns = getattr(node, "returns", None)
-        if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
-            self.flag(node, "annotations must be expressions, not strings")
-        self._arguments(node.args)
-        params = [a.arg for a in node.args.posonlyargs + node.args.args]
-        decorators = {_decorator_name(d) for d in getattr(node, "decorator_list", [])}
-        if method and params and "staticmethod" not in decorators and decorators <= METHOD_DECORATORS:
-            own = params[0]  # its own instance, or class for a classmethod
-        elif method:
-            own = None
-        else:  # a nested function or lambda sees the enclosing method's self, unless it shadows it
-            outer = self.self_names[-1] if self.self_names else None
-            all_params = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
-            own = outer if outer not in all_params else None
-        self.self_names.append(own)
-        for child in (node.body if isinstance(node.body, list) else [node.body]):
-            child._parent = node  # type: ignore[attr-defined]
-            self.visit(child)
-        for default in [*node.args.defaults, *node.args.kw_defaults]:
-            if default is not None:
-                self.visit(default)
-        self.self_names.pop()
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if node.keywords:
-            self.flag(node, "class keywords (metaclass=...) are not allowed")
-        for decorator in node.decorator_list:
-            if _decorator_name(decorator) not in CLASS_DECORATORS:
-                self.flag(node, "a class may only be decorated with @dataclass")
-            self.visit(decorator)
-        for base in node.bases:
-            base._parent = node  # type: ignore[attr-defined]
-            self.visit(base)
-        self.self_names.append(None)  # the class body has no self
-        for statement in node.body:
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self._function(statement, method=True)
-            else:
-                statement._parent = node  # type: ignore[attr-defined]
-                self.visit(statement)
-        self.self_names.pop()
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self._function(node, method=False)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._function(node, method=False)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if isinstance(node.annotation, ast.Constant) and isinstance(node.annotation.value, str):
-            self.flag(node, "annotations must be expressions, not strings")
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        folded = _fold(node)
+        if folded is not None:
+            self._text(node, folded)
         self.generic_visit(node)
 
-    # -- calls: IPython's magics are calls once transformed ----------------
+    def _text(self, node: ast.AST, text: str) -> None:
+        if self.annotation:
+            self._annotation_text(node, text)
+        if _DOTTED.match(text):
+            for part in text.split("."):
+                rule = _attribute_rule(part) or ("hooks" if part == "get_ipython" else None)
+                if rule:
+                    self.flag(node, rule, f"`{text}`" if len(text) < 60 else f"`{part}`")
+                    return
+        for attr in _format_attributes(text) if "{" in text else ():
+            rule = _attribute_rule(attr)
+            if rule:
+                shown = text if len(text) < 60 else "{..." + attr + "...}"
+                self.flag(node, rule, f"`{shown}`")
+                return
+
+    def _annotation_text(self, node: ast.AST, text: str) -> None:
+        """A quoted annotation is code that typing.get_type_hints evaluates: check it as code."""
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError:
+            return
+        inner = _Checker(self.scope, self.depth + 1, fixed=self.line(node))
+        inner.annotation = self.annotation
+        self.found.extend(inner.check(tree))
+
+    def _visit_annotation(self, node: ast.AST | None) -> None:
+        if node is None:
+            return
+        self.annotation += 1
+        try:
+            self.visit(node)
+        finally:
+            self.annotation -= 1
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self._visit_annotation(node.annotation)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._visit_annotation(node.annotation)
+        for child in (node.target, node.value):
+            if child is not None:
+                child._parent = node  # type: ignore[attr-defined]
+                self.visit(child)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._visit_annotation(node.returns)
+        for child in [*node.decorator_list, node.args, *node.body, *getattr(node, "type_params", [])]:
+            child._parent = node  # type: ignore[attr-defined]
+            self.visit(child)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _function
+
+    # -- calls: getattr and kin, files, and IPython's magics (calls once transformed) --
 
     def visit_Call(self, node: ast.Call) -> None:
-        magic = _magic_call(node)
-        if magic is None:
-            func = node.func
-            if isinstance(func, ast.Name) and func.id == "type" and len(node.args) != 1:
-                self.flag(node, "`type(...)` with three arguments builds classes: define a class instead")
-            if isinstance(func, ast.Call):
-                self.flag(node, "calling the result of a call (`f(x)(y)`) is not allowed in a graded notebook: name it first")
-            self.generic_visit(node)
+        func = node.func
+        magic = self._magic(node)
+        if magic is not None:
+            for keyword in node.keywords:
+                self.visit(keyword)
             return
-        kind, name, args = magic
-        line = args[0].strip() if kind == "run_line_magic" and len(args) == 1 else None
-        if name == "load_ext" and line in ALLOWED_EXTENSIONS:
-            return
-        if name in ("pinfo", "pinfo2") and line and re.fullmatch(r"[A-Za-z][\w.]*", line) and "__" not in line:
-            return
-        if name in ALLOWED_MAGICS:
-            for code in args:
-                self._check_code(node, code)
-            return
-        self.flag(node, f"the magic or shell command `%{name}` is not allowed in a graded notebook (only %time and %timeit)")
+        name = func.id if isinstance(func, ast.Name) and func.id not in self.scope.defined else None
+        if name in ("getattr", "setattr", "delattr", "hasattr") and len(node.args) >= 2:
+            attr = _fold(node.args[1])
+            if attr is not None:
+                ctx = ast.Store() if name in ("setattr", "delattr") else ast.Load()
+                value = node.args[2] if name == "setattr" and len(node.args) > 2 else None
+                self._attribute(node, node.args[0], attr, ctx, f"`{_short(node)}`", value)
+            elif name in ("setattr", "delattr") and isinstance(self._resolve(node.args[0]), types.ModuleType):
+                self.flag(node, "patch", f"`{_short(node)}`")
+        if name == "vars" and node.args and isinstance(self._resolve(node.args[0]), types.ModuleType):
+            self.flag(node, "patch", f"`{_short(node)}`")
+        if name == "ForwardRef" or (isinstance(func, ast.Attribute) and func.attr == "ForwardRef"):
+            for arg in node.args[:1]:
+                text = _fold(arg)
+                if text is not None:
+                    self._annotation_text(arg, text)
+        self._writes(node)
+        self.generic_visit(node)
 
-    def _check_code(self, node: ast.AST, code: str) -> None:
+    def _writes(self, node: ast.Call) -> None:
+        """A file written outside the temporary folder: open(..., "w"), Path.write_text, os.remove, shutil..."""
+        func = node.func
+        target = self._resolve(func)
+        if isinstance(func, ast.Name) and func.id == "open" and "open" not in self.scope.defined:
+            target = builtins.open
+        path: ast.AST | None = None
+        mode: ast.AST | None = None
+        if target is builtins.open:
+            path = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "file"), None)
+            mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+            if mode is None:
+                return
+        elif isinstance(func, ast.Attribute) and func.attr == "open" and target is _MISSING:
+            mode = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "mode"), None)
+            path = func.value
+            if mode is None:
+                return
+        elif isinstance(func, ast.Attribute) and func.attr in WRITING_METHODS and target is _MISSING:
+            path = func.value
+        else:
+            entry = _dangerous().get(id(target)) if target is not _MISSING else None
+            if entry is None or entry[0] is not target or entry[1] != "files":
+                return
+            path = node.args[0] if node.args else None
+            if entry[2] == "sqlite3.connect" and isinstance(path, ast.Constant) and path.value == ":memory:":
+                return
+        if mode is not None:
+            text = _fold(mode)
+            if text is not None and (not re.fullmatch(r"[rwxabtU+]+", text) or not set(text) & set("wax+")):
+                return
+        if not self._temporary(path):
+            self.flag(node, "files", f"`{_short(node)}`")
+
+    def _magic(self, node: ast.Call) -> str | None:
+        """Check ``get_ipython().run_line_magic(...)`` and its kin, as IPython syntax becomes; the magic's name."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute)
+                and func.attr in ("run_line_magic", "run_cell_magic", "system", "getoutput")
+                and isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name)
+                and func.value.func.id == "get_ipython" and not func.value.args):
+            return None
+        if func.attr in ("system", "getoutput"):
+            self.flag(node, "processes", f"`!{_fold(node.args[0]) or '...'}`" if node.args else "`!`")
+            return "!"
+        args = [_fold(a) for a in node.args]
+        if not args or any(a is None for a in args):
+            self.flag(node, "unreadable", f"`{_short(node)}`")
+            return "?"
+        name, rest = args[0], args[1:]
+        line = rest[0] if rest else ""
+        cell = rest[1] if func.attr == "run_cell_magic" and len(rest) > 1 else None
+        shown = f"%%{name}" if cell is not None else f"%{name}"
+        if name in SHELL_MAGICS:
+            self.flag(node, "processes", f"`{shown} {line}`".replace(" `", "`"))
+        elif name == "writefile" and cell is not None:
+            target = line.split()[-1] if line.split() else ""
+            if not (target == "/tmp" or target.startswith("/tmp/")):
+                self.flag(node, "files", f"`%%writefile {line}`")
+        elif name in ("load_ext", "reload_ext") and cell is None and line.strip() in EXTENSIONS:
+            pass
+        elif name in HELP_MAGICS and cell is None:
+            self._code(node, line.strip().rstrip("?"), expression=True)
+        elif name in QUIET_MAGICS:
+            pass
+        elif name in CODE_MAGICS:
+            for code, body in self._magic_code(node, name, line, cell):
+                self._code(node, code, cell=body)
+        else:
+            self.flag(node, "magic", f"`{shown}`")
+        return name
+
+    def _magic_code(self, node: ast.AST, name: str, line: str, cell: str | None) -> list[tuple[str, bool]]:
+        """The code a magic runs, split from its options as IPython splits it: (code, whether it is the body)."""
+        from IPython.core import magic_arguments
+        from IPython.core.magics.execution import ExecutionMagics
+
+        body = [(cell, True)] if cell is not None else []
+        if name == "capture":
+            return body
         try:
-            tree = compile(code, "<magic>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-        except SyntaxError:
-            return  # IPython reports it when the cell runs
-        inner = _Checker(self.protected, self.modules, self.classes)
-        inner.visit(tree)
-        for name in sorted(_module_bindings(tree) & self.protected):
-            inner.found.append((1, f"`{name}` is a name the tests use: give your variable another name"))
-        for _, reason in inner.found:
-            self.flag(node, reason)
+            if name == "time":
+                _, extra = magic_arguments.parse_argstring(ExecutionMagics.time, line, partial=True)
+                return [(" ".join(extra), False), *body]
+            _, statement = ExecutionMagics(shell=None).parse_options(
+                line, "n:r:tcp:qov:", posix=False, strict=False, preserve_non_opts=True)
+        except Exception:  # noqa: BLE001 - the magic's options as IPython would not read them: it refuses them too
+            return body
+        return [(statement, False), *body]
+
+    def _code(self, node: ast.AST, code: str, expression: bool = False, cell: bool = False) -> None:
+        """Check the code inside a magic, with IPython's syntax of its own, at the magic's line."""
+        if not code.strip():
+            return
+        if self.depth >= _MAX_DEPTH:
+            self.flag(node, "unreadable", "`%time ...`")
+            return
+        if expression and "*" in code:
+            return  # psearch's wildcards: names only, nothing is read from them
+        try:
+            tree: ast.AST = ast.parse(code.strip(), mode="eval") if expression else _parse(code)
+        except (SyntaxError, ValueError):
+            return  # IPython cannot run it either
+        inner = _Checker(self.scope.including(tree), self.depth + 1, fixed=0 if cell else self.line(node),
+                         base=self.line(node) if cell else 0)
+        self.found.extend(inner.check(tree))
 
 
-def _decorator_name(node: ast.AST) -> str:
-    while isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""
+# -- cells and notebooks -------------------------------------------------------------------------------------
 
 
-def _format_reaches(text: str) -> bool:
-    """Whether a format string's fields reach into attributes or items."""
+def _checked(source: str) -> ast.Module | None:
     try:
-        fields = [field for _, field, spec, _ in string.Formatter().parse(text) if field is not None]
-    except ValueError:
-        return True
-    return any("." in field or "[" in field for field in fields)
+        return _parse(source)
+    except (SyntaxError, ValueError):
+        return None  # a cell that does not parse never runs, so it can do no harm; IPython reports it
 
 
-def _student_classes(trees: list[ast.Module]) -> dict[str, set[str]]:
-    """The classes the student's cells define, with their plain (instance) methods."""
-    classes: dict[str, set[str]] = {}
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                classes.setdefault(node.name, set()).update(
-                    item.name for item in node.body
-                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-                    and not {_decorator_name(d) for d in item.decorator_list} & {"staticmethod", "classmethod"}
-                )
-    return classes
-
-
-def _magic_call(node: ast.Call) -> tuple[str, str, list[str]] | None:
-    """("run_line_magic", "time", [code]) for ``get_ipython().run_line_magic('time', 'code')``."""
-    func = node.func
-    if not (
-        isinstance(func, ast.Attribute)
-        and func.attr in ("run_line_magic", "run_cell_magic", "system", "getoutput")
-        and isinstance(func.value, ast.Call)
-        and isinstance(func.value.func, ast.Name)
-        and func.value.func.id == "get_ipython"
-    ):
-        return None
-    values = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-    if func.attr in ("system", "getoutput") or not values:
-        return func.attr, "!", []
-    name, rest = values[0], values[1:]
-    if func.attr == "run_cell_magic":
-        code = [rest[-1]] if rest else []
-        if len(rest) > 1 and rest[0].strip():
-            code.insert(0, rest[0])
-    else:
-        code = rest
-    return func.attr, name, code
-
-
-def check_source(
-    source: str,
-    protected: set[str],
-    modules: dict[str, str] | None = None,
-    cell: int = 0,
-    classes: dict[str, set[str]] | None = None,
-) -> list[Violation]:
-    """The violations in one cell's source."""
-    lines = source.splitlines() or [""]
-    try:
-        tree = _parse(source)
-    except SyntaxError:
-        # A cell that does not parse never runs, so it can do no harm; IPython reports it.
+def check_source(source: str, cell: int = 1, total: int = 0, language: str = "en",
+                 scope: _Scope | None = None) -> list[Violation]:
+    """The findings in one cell's source (``cell``: its number as JupyterLab shows it)."""
+    tree = _checked(source)
+    if tree is None:
         return []
-    checker = _Checker(protected, modules or {}, classes if classes is not None else _student_classes([tree]))
-    checker.visit(tree)
-    rebound = sorted(_module_bindings(tree) & protected)
-    for name in rebound:
-        line = next((n for n, text in enumerate(lines, 1) if re.search(rf"\b{re.escape(name)}\b", text)), 1)
-        checker.found.append((line, f"`{name}` is a name the tests use: give your variable another name"))
-    violations = {}
-    for line, reason in checker.found:
+    scope = scope or _Scope([tree], [])
+    lines = source.splitlines() or [""]
+    found: dict[tuple[int, str], Violation] = {}  # one finding of each rule a line: the widest, found first
+    for line, rule, what in _Checker(scope).check(tree):
         code = lines[line - 1] if 0 < line <= len(lines) else ""
-        violations.setdefault((line, reason), Violation(cell, line, reason, code))
-    return sorted(violations.values(), key=lambda v: (v.line, v.reason))
+        found.setdefault((line, rule), Violation(cell, line, rule, what, code, total, language))
+    return sorted(found.values(), key=lambda v: (v.line, RULES.index(v.rule), v.what))
 
 
 def is_trusted(cell: dict) -> bool:
-    """A cell the course wrote and the grader restores: locked, or a test (a grade cell that is no solution)."""
+    """A cell the course wrote and the grader restores, unchanged: locked, or a test (a grade cell that is no
+    solution), with the checksum it was released with."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("locked") or (meta.get("grade") and not meta.get("solution")))
+    if not (meta.get("locked") or (meta.get("grade") and not meta.get("solution"))):
+        return False
+    return "checksum" not in meta or _checksum(cell) == meta["checksum"]
 
 
-def check_cells(cells: list[dict], trusted: Iterable[bool] | None = None) -> list[Violation]:
-    """Check every code cell that is not trusted, against the names the trusted ones define."""
+def _checksum(cell: dict) -> str | None:
+    """nbgrader's checksum of a cell (nbgrader.utils.compute_checksum, without importing nbgrader in a kernel)."""
+    import hashlib
+
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    solution, grade = bool(meta.get("solution", False)), bool(meta.get("grade", False))
+    locked = False if solution else True if grade else bool(meta.get("locked", False))
+    try:
+        parts = [_source(cell), cell["cell_type"], str(grade), str(solution), str(locked), meta["grade_id"]]
+        if grade:
+            parts.append(str(float(meta["points"])))
+        return hashlib.md5("".join(parts).encode("utf-8")).hexdigest()
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def check_cells(cells: list[dict], trusted: Iterable[bool] | None = None, language: str = "en") -> list[Violation]:
+    """Check every code cell that is not trusted; cells are numbered from 1 over all cells, as JupyterLab does."""
     trusted = list(trusted) if trusted is not None else [is_trusted(c) for c in cells]
-    protected, modules = protected_names(c["source"] for c, ok in zip(cells, trusted) if ok and c["cell_type"] == "code")
-    checked = [(i, c["source"]) for i, (c, ok) in enumerate(zip(cells, trusted)) if c["cell_type"] == "code" and not ok]
-    trees = []
-    for _, source in checked:
-        try:
-            trees.append(_parse(source))
-        except SyntaxError:
-            pass
-    classes = _student_classes(trees)
+    code = [(i, _source(c), ok) for i, (c, ok) in enumerate(zip(cells, trusted)) if c.get("cell_type") == "code"]
+    trees = {i: _checked(source) for i, source, _ in code}
+    scope = _Scope([trees[i] for i, _, ok in code if not ok and trees[i] is not None],
+                   [trees[i] for i, _, ok in code if ok and trees[i] is not None])
     found = []
-    for index, source in checked:
-        found.extend(check_source(source, protected, modules, index, classes))
+    for index, source, ok in code:
+        if not ok:
+            found.extend(check_source(source, index + 1, len(cells), language, scope))
     return found
 
 
@@ -569,26 +881,22 @@ def report(violations: list[Violation]) -> str:
 
 
 def check_notebook(filename: str) -> None:
-    """The check cell at the end of an assignment: raise PolicyError naming what the grader will not run.
+    """The check cell at the end of an assignment: raise PolicyError naming what the autograder will not run.
 
-    It reads the saved notebook (save first). The autograder runs the same check
-    on the notebook it grades, so this cell passes quietly there.
+    It reads the saved notebook (save first), and speaks its language. The
+    autograder runs the same check on the notebook it grades (and so does
+    ``nbgrader validate``), so this cell passes quietly there.
     """
-    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+    if os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate"):
         return
+    language = language_of(None)
     if not os.path.exists(filename):
-        print(f"Could not find {filename} next to this notebook, so it was not checked. Keep the file's name as given.")
+        print(say(language, "policy_missing", filename=filename))
         return
     with open(filename, encoding="utf-8") as f:
-        cells = json.load(f)["cells"]
-    for cell in cells:
-        if isinstance(cell["source"], list):
-            cell["source"] = "".join(cell["source"])
-    violations = check_cells(cells)
+        nb = json.load(f)
+    language = language_of(nb.get("metadata"))
+    violations = check_cells(nb.get("cells", []), language=language)
     if violations:
-        raise PolicyError(
-            "the grader will not run these cells of the saved notebook, and they would score nothing:\n"
-            + report(violations)
-            + "\nChange them, save, and run this cell again."
-        )
-    print(f"{filename}: every cell you can edit keeps to the course's rules (checked the saved file).")
+        raise PolicyError("\n".join([say(language, "policy_failed"), report(violations), say(language, "policy_change")]))
+    print(say(language, "policy_passed", filename=filename))

@@ -1,11 +1,13 @@
-"""Which words of the test cells need a translation: ``python -m instructor.hint_catalog``.
+"""Which words of the tests need a translation: ``python -m instructor.hint_catalog``.
 
-The test cells write their hints and the names of what they check in
-English, in the notebook. A student of the Chinese edition reads them in
-Chinese through ``coursekit.hints_zh``, a catalog of templates (``{}`` where a
-value is filled in). This finds every text of every test cell in source/, as
-a template, and lists those the catalog lacks; ``tests/test_hint_catalog.py``
-fails until there are none.
+The tests write their hints and the names of what they check in English:
+in the test cells of the notebooks, and in the modules those cells import,
+``coursekit/checks/*.py`` (the test side of each assignment). A student of the
+Chinese edition reads them in Chinese through ``coursekit.hints_zh``, a
+catalog of templates (``{}`` where a value is filled in). This finds every
+text of every test cell in source/ and of every check module, as a template,
+and lists those the catalog lacks; ``tests/test_hint_catalog.py`` fails until
+there are none.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ import nbformat
 from instructor.course import REPO
 
 WORD = re.compile(r"[A-Za-z']{2,}")
-# Texts of the test cells that are data or code, not words to a student: compared, printed or called as they are.
+# Texts of the tests that are data or code, not words to a student: compared, printed, called or looked up as they are.
 NOT_PROSE = {
     "B later soon", "OK url_2", "OK url_{}", "ToyScheduler.run()", "call_soon", "crawl_page", "crawling url_2",
     "data from {}", "data from db", "during iteration", "fastest_mirror({})", "fetch_all", "mirror down",
     "positional argument", "predict_trace({}, {})", "save_safely", "still waiting", "time.sleep", "timed out",
     "/img/logo.png", "http://cinema.test", "division by zero", "not supported between instances", "still running after",
-    "inside the block", "raised inside the block", "return f'OK {{url}}'",
+    "inside the block", "raised inside the block", "return f'OK {{url}}'", "background_saves",
+    "before await", "awaited worker_1", "awaited worker_2",
 }
 
 
@@ -63,15 +66,29 @@ def texts(source: str) -> set[str]:
     return found
 
 
-def test_cell_texts(root: Path = REPO) -> dict[str, list[str]]:
-    """Each text of the source assignments' test cells, with the cells (assignment/grade id) that write it."""
-    where: dict[str, list[str]] = {}
+CHECKS = Path("coursekit") / "checks"  # the test side of the assignments: what their test cells import
+
+
+def test_sources(root: Path = REPO) -> list[tuple[str, str]]:
+    """(where, code) of every test: each test cell of the source assignments (assignment/grade id), then each
+    check module (coursekit/checks/<name>.py)."""
+    found = []
     for path in sorted((root / "source").glob("*/*.ipynb")):
         for cell in nbformat.read(str(path), as_version=4).cells:
             nbgrader = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and nbgrader.get("grade"):
-                for text in texts(cell.source):
-                    where.setdefault(text, []).append(f"{path.parent.name}/{nbgrader['grade_id']}")
+                found.append((f"{path.parent.name}/{nbgrader['grade_id']}", cell.source))
+    for path in sorted((root / CHECKS).glob("*.py")):
+        found.append(((CHECKS / path.name).as_posix(), path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_cell_texts(root: Path = REPO) -> dict[str, list[str]]:
+    """Each text of the tests (test cells and check modules), with where it is written."""
+    where: dict[str, list[str]] = {}
+    for place, source in test_sources(root):
+        for text in texts(source):
+            where.setdefault(text, []).append(place)
     return where
 
 
@@ -85,7 +102,8 @@ def main() -> None:
     lacking = missing(HINTS_ZH)
     for text, cells in sorted(lacking.items()):
         print(f"{text!r}  ({', '.join(cells)})")
-    print(f"hint catalog: {len(lacking)} text(s) of the test cells have no Chinese in coursekit/hints_zh.py")
+    print(f"hint catalog: {len(lacking)} text(s) of the tests (test cells, {CHECKS.as_posix()}/*.py) have no Chinese "
+          "in coursekit/hints_zh.py")
     sys.exit(1 if lacking else 0)
 
 

@@ -9,6 +9,14 @@ for those without make (Windows), a pyproject without the grading sandbox or
 the test tools, and a README that takes a student from the launch link to a
 handed-in notebook (instructor/templates/student_readme.md).  ``make
 publish`` runs it into dist/student/.
+
+Validate gives the autograder's verdict there too: the repository's
+nbgrader_config.py (``coursekit.validation.write_config``) makes ``nbgrader
+validate`` screen a notebook as the autograder does, and postBuild writes one
+into the environment's Jupyter config directory, which nbgrader reads
+wherever it runs (the Validate button validates in the Jupyter server, which
+reads the folder it started in and the Jupyter config directories; ``nbgrader
+validate`` in a folder of the repository reads the same directories).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import argparse
 import shutil
 from pathlib import Path
 
+from coursekit import validation
 from coursekit.lab import workspace_name
 from instructor import editions
 from instructor.course import REPO
@@ -35,6 +44,8 @@ pip uninstall -y -q rfc3987-syntax || true
 # A quiet JupyterLab that opens lecture 1 beside the student's copy of assignment 1.
 python -m coursekit.lab --configure-student sys-prefix
 python -m coursekit.lab --prepare
+# Validate gives the autograder's verdict from any folder (coursekit/validation.py).
+python -m coursekit.validation --configure sys-prefix
 """
 MAKEFILE = """# The course, for students. Without make: python -m coursekit.start (Windows: py -m coursekit.start)
 PYTHON ?= python3
@@ -131,6 +142,7 @@ def build(dest: Path, repo: str, edition: str = "bilingual") -> Path:
     post_build.write_text(POST_BUILD, encoding="utf-8")
     post_build.chmod(0o755)
     (dest / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    validation.write_config(dest)  # nbgrader_config.py: Validate screens as the autograder does
     return dest
 
 

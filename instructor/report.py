@@ -78,9 +78,11 @@ def build(course: Path) -> str:
         if not scores:
             sections.append("<p>No graded submission yet.</p>")
             continue
-        histogram = Counter(round(s) for s in scores)
+        # One bar per whole score and per score in between that someone has (3.5 is not filed under 4).
+        histogram = Counter(scores)
+        shown = sorted(set(range(int(max_score) + 1)) | set(histogram))
         sections.append(f"<h3>Scores (of {max_score:g}; mean {sum(scores) / len(scores):.1f})</h3>")
-        sections.append(bars([(f"{p:g} point{'' if p == 1 else 's'}", histogram.get(p, 0)) for p in range(int(max_score) + 1)],
+        sections.append(bars([(f"{p:g} point{'' if p == 1 else 's'}", histogram.get(p, 0)) for p in shown],
                              max(histogram.values()), unit=("student", "students")))
         passed: Counter[str] = Counter()
         seen: Counter[str] = Counter()

@@ -17,8 +17,21 @@ provisioner the default for every kernel nbgrader starts, so plain
 * with limits on memory, processes, file size and the notebook's wall time;
 * in a pid namespace of its own, so every process it started dies with it.
 
-It talks to nbgrader over jupyter_client's ``ipc`` transport: Unix sockets in
-a folder made for this one kernel, the only writable place it shares.
+It talks to nbgrader over jupyter_client's ``ipc`` transport, and shares no
+writable place with the grader.  The grader makes a folder for this one
+kernel (``course-kernel-*`` in its temporary folder, its own, mode 0700)
+holding the connection file and nothing the kernel can write: inside the
+sandbox the same path is a small tmpfs of the sandbox's own
+(``socket_space``), with the connection file bound read-only and a folder
+``s`` for the kernel's sockets (ipykernel writes nothing else there at
+start: with the connection file as jupyter_client wrote it, it leaves it
+alone).  The grader reaches those sockets through the sandbox's root
+(``/proc/<pid>/root``): its folder's ``s`` is a link there, so both sides
+name the sockets by the same path.  Once the kernel has answered, before any
+cell runs (``kernel_ready``), the sockets' folder is made read-only for the
+kernel when the grader is root (the kernel is then another user), so that no
+socket can be swapped for a link elsewhere; without root the kernel's own
+user owns its tmpfs, which stays bounded by its size.
 
 A larger deployment can replace it with another provisioner (a container or
 Kubernetes kernel, as Jupyter's gateway_provisioners offer) by naming that one
@@ -29,6 +42,7 @@ unsandboxed, unless ``COURSE_SANDBOX=off`` says so explicitly.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -37,6 +51,7 @@ import sys
 import sysconfig
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -163,12 +178,16 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     process_limit = Integer(64, config=True, help="Processes and threads the kernel's user may run at once.")
     file_size_limit = Integer(16 << 20, config=True, help="Largest file the kernel may write, in bytes.")
     tmp_size = Integer(64 << 20, config=True, help="Size of each of the kernel's writable folders (/tmp, home), in bytes.")
-    time_limit = Float(300.0, config=True, help="Seconds one notebook may run in all, from kernel start.")
+    socket_space = Integer(64 << 10, config=True, help="Size of the tmpfs that holds the kernel's sockets, in bytes.")
+    time_limit = Float(300.0, config=True, help="Seconds one notebook may run in all, from kernel start (a kernel "
+                       "started in place of a stopped one has only what is left).")
 
     sandboxed = False
     folder: str | None = None
+    inside: int | None = None  # a process in the sandbox (bwrap's pid 1 there): its root holds the sockets
     timer: threading.Timer | None = None
     timed_out = False
+    deadline: float | None = None  # time.monotonic() at which the notebook's time runs out
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         if os.environ.get("NBGRADER_EXECUTION") != "autograde":
@@ -179,15 +198,19 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
             kwargs["cmd"] = _guarded(kwargs["cmd"], kwargs.get("env") or {})
             return kwargs
         require()
-        self.sandboxed = True
         km = self.parent
-        self.folder = tempfile.mkdtemp(prefix="course-kernel-")
+        # A kernel started in place of a stopped one (instructor.execute) has what is left of the notebook's time.
+        carried = getattr(km, "notebook_deadline", None)
+        if carried is not None and self.time_limit and carried <= time.monotonic():
+            self.log.error("sandbox: the notebook ran longer than %g s in all; its kernel was killed", self.time_limit)
+            raise RuntimeError(f"sandbox: the notebook ran longer than {self.time_limit:g} s in all")
+        self.sandboxed = True
+        if self.folder:  # a restart through the same manager: the last kernel's folder is done with
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder = tempfile.mkdtemp(prefix="course-kernel-")  # the grader's, 0700: never bound writable
         uid = UID_BASE + os.getpid() % 4000  # one user per grading process, so process limits do not add up
-        if os.geteuid() == 0:
-            os.chown(self.folder, uid, uid)
-        os.chmod(self.folder, 0o700)
         km.transport = "ipc"
-        km.ip = os.path.join(self.folder, "kernel")
+        km.ip = os.path.join(self.folder, "s", "kernel")  # s: the sandbox's tmpfs, reached through its root
         km.connection_file = os.path.join(self.folder, "connection.json")
         km.cache_ports = False
         kwargs = await super().pre_launch(**kwargs)
@@ -223,7 +246,12 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
             "--perms", "0755", "--dir", "/home", "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", HOME,
             "--chdir", HOME,
             *binds,
-            *_parents_readable(folder), "--bind", str(folder), str(folder),
+            # The grader's folder is not bound: the kernel sees a small tmpfs of its own there, with the
+            # connection file read-only and a folder for its sockets (the grader's `s` links to it).
+            *_parents_readable(folder),
+            "--perms", "0755", "--size", str(self.socket_space), "--tmpfs", str(folder),
+            "--perms", "0777", "--dir", str(folder / "s"),
+            "--ro-bind", str(folder / "connection.json"), str(folder / "connection.json"),
             "--setenv", "HOME", HOME,
             # ipykernel exits when its parent pid changes; inside a pid namespace it always has.
             "--unsetenv", "JPY_PARENT_PID",
@@ -251,10 +279,29 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         info = await super().launch_kernel(cmd, **kwargs)
         if self.sandboxed and self.time_limit:
-            self.timer = threading.Timer(self.time_limit, self._out_of_time)
+            carried = getattr(self.parent, "notebook_deadline", None)
+            self.deadline = carried if carried is not None else time.monotonic() + self.time_limit
+            self.timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._out_of_time)
             self.timer.daemon = True
             self.timer.start()
+        if self.sandboxed and self.folder and self.process is not None:
+            self.inside = await _sandbox_process(self.process)
+            if self.inside is not None:
+                # The sockets' path, as the grader resolves it: the same folder in the sandbox's root.
+                os.symlink(f"/proc/{self.inside}/root{self.folder}/s", os.path.join(self.folder, "s"))
         return info
+
+    def kernel_ready(self) -> None:
+        """The kernel answered, so its sockets are bound and no cell has run: none may be replaced now.
+
+        As root the sockets' folder becomes the grader's, read-only for the kernel's user. Without
+        root the kernel's user owns its tmpfs (its size bounds it), so there is nothing to do.
+        """
+        if self.sandboxed and self.inside is not None and self.folder and os.geteuid() == 0:
+            try:
+                os.chmod(f"/proc/{self.inside}/root{self.folder}/s", 0o755)
+            except OSError as error:
+                self.log.warning("sandbox: could not make the kernel's socket folder read-only: %s", error)
 
     async def send_signal(self, signum: int) -> None:
         """An interrupt goes to the kernel inside, not to bwrap (which would end the whole sandbox)."""
@@ -280,6 +327,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         await super().cleanup(restart)
         if self.timer is not None:
             self.timer.cancel()
+        self.inside = None
         if self.folder and not restart:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
@@ -290,6 +338,21 @@ def _guarded(cmd: list[str], env: dict[str, str]) -> list[str]:
     if "COURSEKIT_SEAL_KEY" not in env:
         return cmd
     return [("coursekit.kernel" if part == "ipykernel_launcher" else part) for part in cmd]
+
+
+async def _sandbox_process(outer: subprocess.Popen, wait: float = 10.0) -> int | None:
+    """bwrap's first process inside its namespaces (below ``outer``, bwrap outside), once it is there."""
+    ours = os.readlink("/proc/self/ns/mnt")
+    until = time.monotonic() + wait
+    while time.monotonic() < until and outer.poll() is None:
+        for pid in _descendants(outer.pid):
+            try:
+                if os.readlink(f"/proc/{pid}/ns/mnt") != ours:
+                    return pid
+            except OSError:
+                continue
+        await asyncio.sleep(0.005)
+    return None
 
 
 def _descendants(root: int) -> list[int]:

@@ -5,59 +5,48 @@ own cells from the gradebook.  A cell is trusted when it is one of those
 cells, unchanged (locked, or a test); every other code cell (solutions, Try-it
 cells, cells the student added) is checked against ``coursekit.policy``.
 
-A cell that breaks a rule is not run: its code is kept as comments under a
-note that says why, and it raises an error instead.  Tests that depend on it
-fail, so the submission earns only what its other cells earn.  Every
-violation is logged and written to ``<notebook>.screening.json`` beside the
-autograded notebook, for the instructor's report.
+A cell with a finding is not run: its code is kept as comments under a note,
+and it raises an error that gives the reasons, in the notebook's language,
+instead.  Tests that depend on it fail, so the submission earns only what its
+other cells earn.  Every finding is logged and written to
+``<notebook>.screening.json`` beside the autograded notebook, for the
+instructor's report (cells numbered from 1, as JupyterLab shows them).
+
+What a refused cell becomes, and the screening itself, are shared with
+``nbgrader validate`` (the Validate button), which students run without this
+package: they live in ``coursekit.validation`` (``Screening``,
+``neutralised``, ``ScreenForValidation``); this module adds the gradebook
+and the instructor's records.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor
 
 from coursekit import policy
+from coursekit.validation import ScreenForValidation, Screening, neutralised  # noqa: F401 - shared with validate
 
-NOTE = "# The autograder did not run this cell: it breaks the course's rules for graded code (coursekit.policy)."
-
-
-def neutralised(source: str, violations: list[policy.Violation]) -> str:
-    """The cell as it is run instead: the reasons, the student's code as comments, and an error."""
-    reasons = [f"#   line {v.line}: {v.reason}" for v in violations]
-    kept = [f"# {line}" if line else "#" for line in source.splitlines()]
-    message = "not run by the autograder, see the reasons above: " + "; ".join(
-        f"line {v.line}: {v.reason}" for v in violations
-    )
-    return "\n".join([NOTE, *reasons, "# Your code, kept as it was:", *kept, f"raise RuntimeError({message!r})"])
+__all__ = ["ScreenCode", "ScreenForValidation", "neutralised", "flagged", "main"]
 
 
-class ScreenCode(NbGraderPreprocessor):
-    """Flag and disarm the cells that break ``coursekit.policy``."""
+class ScreenCode(Screening):
+    """Flag and disarm the cells that ``coursekit.policy`` has findings in (autograde)."""
 
-    def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        trusted = self._trusted(nb, info)
-        violations = policy.check_cells(nb.cells, trusted)
-        by_cell: dict[int, list[policy.Violation]] = {}
-        for violation in violations:
-            by_cell.setdefault(violation.cell, []).append(violation)
-            self.log.warning(
-                "screening: student %s, %s/%s, cell %d line %d: %s | %s",
-                info["student"], info["assignment"], info["notebook"], violation.cell, violation.line,
-                violation.reason, violation.code.strip(),
-            )
-        for index, found in by_cell.items():
-            nb.cells[index].source = neutralised(nb.cells[index].source, found)
-        self._record(info, violations)
-        return nb, resources
+    log_level = logging.WARNING  # the instructor reads every finding in autograde's log
+
+    @staticmethod
+    def _who(info) -> str:
+        return f"student {info['student']}, {info['assignment']}/{info['notebook']}" if info else "this notebook"
 
     def _trusted(self, nb, info) -> list[bool]:
         """The course's own cells, restored from the gradebook and unchanged since."""
+        if not info:  # no gradebook (not autograding): the cells as released, by their checksums
+            return super()._trusted(nb, info)
         trusted = []
         with Gradebook(info["db_url"]) as gb:
             for cell in nb.cells:
@@ -73,11 +62,14 @@ class ScreenCode(NbGraderPreprocessor):
         return trusted
 
     def _record(self, info, violations: list[policy.Violation]) -> None:
+        if not info:
+            return
         coursedir = CourseDirectory(config=self.config)
         folder = coursedir.format_path(coursedir.autograded_directory, info["student"], info["assignment"])
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, f"{info['notebook']}.screening.json")
-        rows = [{"cell": v.cell, "line": v.line, "reason": v.reason, "code": v.code} for v in violations]
+        rows = [{"cell": v.cell, "line": v.line, "rule": v.rule, "reason": v.reason_in("en"), "code": v.code,
+                 "cells": v.total} for v in violations]
         with open(path, "w", encoding="utf-8") as f:
             json.dump({"student": info["student"], "assignment": info["assignment"], "notebook": info["notebook"],
                        "violations": rows}, f, ensure_ascii=False, indent=1)

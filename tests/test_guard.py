@@ -1,7 +1,7 @@
 """coursekit.guard in a real kernel, and the grader's half of sealed tests (instructor.sealing).
 
-Each notebook here runs in a fresh ipykernel with the guard on (COURSEKIT_GUARD=on: the
-assignment's setup cell installs it), as a student's kernel would.
+Each notebook here runs in a fresh ipykernel with the guard on (the assignment's setup cell
+installs it, as in a student's kernel, unless COURSEKIT_GUARD=off).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ SETUP = "import asyncio\nfrom coursekit.grading import run_async\nfrom coursekit
 def run_cells(*sources: str) -> list[str]:
     """Run the setup cell then ``sources`` in a guarded kernel; each cell's output as one text."""
     nb = new_notebook(cells=[new_code_cell(SETUP), *(new_code_cell(s) for s in sources)])
-    env = {**os.environ, "COURSEKIT_GUARD": "on"}
+    env = {k: v for k, v in os.environ.items() if k != "COURSEKIT_GUARD"}  # on by default
     client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True)
     client.execute(env=env)
     texts = []
@@ -53,6 +53,10 @@ REFUSED = {
     "the toolkit's code replaced": "from coursekit import grading\ngrading.expect.__code__ = (lambda *a, **k: None).__code__",
     "a process": "import subprocess\nsubprocess.run(['true'])",
     "the kernel's first environment": "open('/proc/self/environ').read()",
+    "the kernel's first environment, spelled //proc": "open('//proc/self/environ').read()",
+    "the kernel's first environment, through ..": "open('/tmp/../proc/self/environ').read()",
+    "the kernel's first environment, through a link": "import tempfile\nlink = os.path.join(tempfile.mkdtemp(), 'e')\n"
+                                                      "os.symlink('/proc/self/environ', link)\nopen(link).read()",
     "writing outside the temporary folder": "open(os.path.expanduser('~/x.txt'), 'w')",
     "frames handed over by traceback.walk_stack": "import traceback\nnext(traceback.walk_stack(None))",
     "frames through a deferred call": "box = []\nimport sys\nasyncio.get_running_loop().call_soon(box.extend, map(sys._getframe, [0]))\n"
@@ -98,10 +102,46 @@ def test_honest_code_runs_as_usual():
     assert texts[-1].strip() == "[stdout]3.0"
 
 
+def test_a_debugger_may_trace_in_a_students_kernel_but_a_cell_may_not():
+    """JupyterLab's debugger traces from its own threads; a cell that traces gets the grader's verdict."""
+    debugger, cell = run_cells(
+        "import sys, threading\nthread = threading.Thread(target=sys.settrace, args=(None,))\n"
+        "thread.start()\nthread.join()\nprint('traced')",
+        "import sys\nsys.settrace(None)")
+    assert debugger == "[stdout]traced\n", debugger
+    assert "GuardError" in cell and "sys.settrace" in cell, cell
+
+
 def test_a_replaced_toolkit_name_fails_the_next_run_with_its_name():
     (text,) = run_cells("from coursekit import grading\ngrading._equal = lambda a, b: True\n"
                         "async def f():\n    return 1\nrun_async(f)")
     assert "GuardError" in text and "coursekit.grading._equal" in text
+
+
+def test_a_toolkit_name_replaced_while_the_answer_runs_fails_the_verdict():
+    """Patched inside the run, to fool the checks that follow it and put back before the next: caught at the verdict."""
+    (text,) = run_cells(
+        "from coursekit.grading import expect\n"
+        "async def f():\n    from coursekit import grading\n    real = grading._equal\n"
+        "    def once(a, b):\n        grading._equal = real\n        return True\n"
+        "    grading._equal = once\n    return 1\n"
+        "run = run_async(f)\nexpect(run.result, 2, 'the result')")
+    assert "GuardError" in text and "coursekit.grading._equal" in text, text
+
+
+def test_the_guard_cannot_be_switched_off_from_its_module():
+    (text,) = run_cells("from coursekit import guard, grading\nguard._state.clear()\n"
+                        "guard.PROC_SECRETS = frozenset()\nguard.FRAME_ATTRIBUTES = frozenset()\n"
+                        "grading._equal = lambda a, b: True\nguard.verify()")
+    assert "GuardError" in text and "coursekit.grading._equal" in text, text
+
+
+def test_a_prediction_cannot_lift_the_ban_on_running():
+    (text,) = run_cells(
+        "from coursekit import grading\nasync def f():\n    return 1\n"
+        "with grading.forbid_running('predict, do not run'):\n    grading._forbid.reason = None\n"
+        "    with grading.forbid_running('x'):\n        pass\n    run_async(f)")
+    assert "AssertionError" in text and "predict, do not run" in text, text
 
 
 def test_a_clock_set_back_is_caught():
@@ -143,6 +183,10 @@ def test_a_seal_counts_only_with_this_kernels_key_this_run_and_this_code(tmp_pat
     good = cell_with(seal(sealer.key, "test_x", nonce, "assert True\n"))
     assert sealer.finish(good, "test_x", nonce, "assert True\n")
     assert good.outputs[0].text == "printed\n"  # the seal is taken out of what the student sees
+    glued = new_code_cell("")  # the student's function printed with end=" " last
+    glued.outputs = [new_output("stream", name="stdout", text="OK url_1 " + seal(sealer.key, "test_x", nonce,
+                                                                                  "assert True\n") + "\n")]
+    assert sealer.finish(glued, "test_x", nonce, "assert True\n") and glued.outputs[0].text == "OK url_1 "
     for forged in (seal(b"k" * 32, "test_x", nonce, "assert True\n"), seal(sealer.key, "test_y", nonce, "assert True\n"),
                    seal(sealer.key, "test_x", "0" * 32, "assert True\n"), seal(sealer.key, "test_x", nonce, "pass\n")):
         assert not sealer.finish(cell_with(forged), "test_x", nonce, "assert True\n"), forged
@@ -162,3 +206,43 @@ def test_the_kernel_entry_point_erases_its_secrets(tmp_path):
     env = {**os.environ, "COURSEKIT_SEAL_KEY": "ab" * 32, "COURSEKIT_TESTS": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == f"{'ab' * 32} {tmp_path} []"
+
+
+def test_the_grading_kernel_keeps_no_secret_in_its_first_environment(tmp_path):
+    """/proc/<pid>/environ keeps what a process started with: the kernel starts again without its secrets."""
+    import subprocess
+    import sys
+    import time
+
+    from jupyter_client.connect import write_connection_file
+
+    connection, _ = write_connection_file(str(tmp_path / "kernel.json"))
+    env = {**os.environ, "COURSEKIT_SEAL_KEY": "ab" * 32, "COURSEKIT_TESTS": str(tmp_path / "tests")}
+    kernel = subprocess.Popen([sys.executable, "-m", "coursekit.kernel", "-f", connection], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        environ = b""
+        while time.monotonic() < deadline:
+            environ = open(f"/proc/{kernel.pid}/environ", "rb").read()
+            if b"COURSEKIT_SECRETS_FD" in environ:  # the second image has started
+                break
+            time.sleep(0.1)
+        assert b"COURSEKIT_SECRETS_FD" in environ
+        assert b"ab" * 32 not in environ and str(tmp_path / "tests").encode() not in environ
+    finally:
+        kernel.kill()
+        kernel.wait()
+
+
+def test_calls_recorded_are_kept_where_the_answer_cannot_add_any():
+    """The recorded function's closure leads to its recorder; what the guard kept is what the test reads."""
+    (text,) = run_cells(
+        "from coursekit.grading import Recorder, Call\nrecorder = Recorder()\n"
+        "async def page(n):\n    await asyncio.sleep(n)\npage = recorder.wrap(page, 'page')\n"
+        "async def f():\n    await page(1)\n    mine = page.__closure__\n"
+        "    for cell in mine:\n        if isinstance(cell.cell_contents, Recorder):\n"
+        "            cell.cell_contents._calls.append(Call('page', (2,), 0.0))\n"
+        "run_async(f)\nprint(len(recorder.calls), len(recorder._calls))\n"
+        "try:\n    recorder.of = lambda name=None: []\nexcept AttributeError:\n    print('read-only')")
+    assert text == "[stdout]1 2\nread-only\n", text

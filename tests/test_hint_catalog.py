@@ -1,4 +1,7 @@
-"""The test cells' own words in Chinese (coursekit/hints_zh.py): every one of them, placed right."""
+"""The tests' own words in Chinese (coursekit/hints_zh.py): every one of them, placed right.
+
+The tests are the test cells of the notebooks and the check modules they import (coursekit/checks/*.py).
+"""
 
 from __future__ import annotations
 
@@ -15,27 +18,39 @@ def placeholders(text: str) -> list[str | None]:
     return [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
 
 
-def test_every_text_of_the_test_cells_has_its_chinese():
+def test_every_text_of_the_tests_has_its_chinese():
     lacking = hint_catalog.missing(HINTS_ZH)
-    assert not lacking, "texts of test cells without Chinese (python -m instructor.hint_catalog):\n" + "\n".join(lacking)
+    assert not lacking, "texts of the tests without Chinese (python -m instructor.hint_catalog):\n" + "\n".join(lacking)
 
 
-def test_the_catalog_holds_nothing_the_test_cells_no_longer_say():
+def test_the_catalog_holds_nothing_the_tests_no_longer_say():
     assert sorted(set(HINTS_ZH) - set(hint_catalog.test_cell_texts())) == []
 
 
-def test_the_data_the_catalog_leaves_out_is_still_in_the_test_cells():
+def test_the_data_the_catalog_leaves_out_is_still_in_the_tests():
     """NOT_PROSE names texts that are compared or called as they are: each must still be written somewhere."""
-    import nbformat
-
-    sources = "\n".join(
-        cell.source
-        for path in sorted((hint_catalog.REPO / "source").glob("*/*.ipynb"))
-        for cell in nbformat.read(str(path), as_version=4).cells
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
-    )
+    sources = "\n".join(source for _, source in hint_catalog.test_sources())
     stale = [text for text in hint_catalog.NOT_PROSE if text.split("{}")[0].replace("{{", "{").replace("}}", "}") not in sources]
     assert stale == []
+
+
+def test_the_check_modules_are_read_too():
+    """A text moved from a test cell into coursekit/checks/ still needs its Chinese, and is found there."""
+    where = hint_catalog.test_cell_texts()
+    assert where["the urls crawl_page was called with, in order"] == ["coursekit/checks/crawler.py"]
+    assert where["the mirrors download() was called for"] == ["coursekit/checks/toolkit.py"]
+
+
+def test_a_check_module_text_without_chinese_is_listed(tmp_path):
+    checks = tmp_path / "coursekit" / "checks"
+    checks.mkdir(parents=True)
+    (tmp_path / "source").mkdir()
+    (checks / "extra.py").write_text(
+        '"""The test side of an assignment: its docstring is no hint."""\n\n\n'
+        'def check_extra(func):\n    """Nor is this one."""\n'
+        '    fail(f"{func.__name__} forgot to await the page", cause=None)\n', encoding="utf-8")
+    assert hint_catalog.missing({}, tmp_path) == {"{} forgot to await the page": ["coursekit/checks/extra.py"]}
+    assert hint_catalog.missing({"{} forgot to await the page": "{0} 忘了 await 页面"}, tmp_path) == {}
 
 
 @pytest.mark.parametrize("english", sorted(HINTS_ZH))

@@ -121,6 +121,37 @@ def test_feedback_is_written_for_graded_students(graded):
         assert "overflow-wrap: anywhere" in html
 
 
+def test_feedback_shows_each_failed_message_but_not_the_hidden_tests(graded):
+    import html as html_lib
+
+    course, _ = graded
+    course.make("feedback", check=False)
+    for module in SUBMISSIONS:
+        source = nbtools.read(course.root / "source" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
+        release = nbtools.read(course.root / "release" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
+        visible = "\n".join(cell.source for cell in release.cells)
+        hidden = [line.strip() for cell in source.cells for line in hidden_part(cell.source)
+                  if len(line.strip()) > 12 and line.strip() not in visible]  # lines only the hidden tests hold
+        assert hidden, f"{module.ASSIGNMENT} has no hidden tests to keep out of the feedback"
+        for variant, (_, expected, *messages) in module.VARIANTS.items():
+            if not messages or not messages[0]:
+                continue
+            page = course.root / "feedback" / variant / module.ASSIGNMENT / f"{module.NOTEBOOK}.html"
+            text = html_lib.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+            for words in messages[0].values():
+                for phrase in [words] if isinstance(words, str) else words:
+                    assert phrase in text, f"{variant}: the feedback lacks {phrase!r}"
+            leaked = [line for line in hidden if line in text]
+            assert not leaked, f"{variant}'s feedback shows hidden tests: {leaked[:3]}"
+
+
+def hidden_part(source: str) -> list[str]:
+    lines = source.splitlines()
+    if "### BEGIN HIDDEN TESTS" not in lines:
+        return []
+    return lines[lines.index("### BEGIN HIDDEN TESTS") + 1:lines.index("### END HIDDEN TESTS")]
+
+
 def test_every_assignment_has_submissions():
     assert {m.ASSIGNMENT for m in SUBMISSIONS} == set(ASSIGNMENTS)
 

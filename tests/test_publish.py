@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
+import sys
 
+import nbformat
 import pytest
 import yaml
 
 from conftest import ASSIGNMENTS, LECTURES, ROOT, VENV_BIN
-from coursekit import lab
+from coursekit import lab, policy
 from instructor import publish
 from instructor.course import clean_environment
 from instructor import nbtools
+from submissions import crawler
 
 REPO_SLUG = "course-org/coroutines-student"
 
@@ -29,7 +33,8 @@ def files(folder):
 
 def test_only_student_material_is_copied(student):
     top = {p.name for p in student.iterdir()}
-    assert top == {*publish.COPIED, "README.md", "README.zh.md", "postBuild", ".gitignore", "pyproject.toml", "Makefile"}
+    assert top == {*publish.COPIED, "README.md", "README.zh.md", "postBuild", ".gitignore", "pyproject.toml", "Makefile",
+                   "nbgrader_config.py"}
     names = {p.name for p in files(student)}
     assert "gradebook.db" not in names and not any(n.endswith(".db") for n in names)
     assert not any(p.is_relative_to(student / "tests") for p in files(student))
@@ -38,6 +43,11 @@ def test_only_student_material_is_copied(student):
     assert "instructor.sandbox" not in (student / "pyproject.toml").read_text(encoding="utf-8")
     for content in (p.read_bytes() for p in files(student)):
         assert not content.startswith(b"SQLite format 3")
+    # Its Python (Validate's config and screening included) needs neither instructor/ nor a gradebook.
+    for path in (p for p in files(student) if p.suffix == ".py"):
+        code = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+(instructor|nbgrader\.api)\b", code, re.MULTILINE), path
+        assert "Gradebook" not in code, path
 
 
 def test_no_solution_or_hidden_test_anywhere(student):
@@ -109,6 +119,7 @@ def test_binder_files(student):
     assert os.access(student / "postBuild", os.X_OK)
     assert "python -m coursekit.lab --configure-student sys-prefix" in post_build
     assert "python -m coursekit.lab --prepare" in post_build
+    assert "python -m coursekit.validation --configure sys-prefix" in post_build  # Validate screens from any folder
     env = yaml.safe_load((student / "environment.yml").read_text(encoding="utf-8"))
     assert "python=3.12" in env["dependencies"]
     assert not (student / "binder").exists()  # repo2docker reads one place only
@@ -155,3 +166,161 @@ def test_the_chinese_edition_of_the_repository(tmp_path):
     lab.configure_student(config, student)
     settings = yaml.safe_load((config / "jupyter_lab_config.json").read_text(encoding="utf-8"))
     assert settings["LabApp"]["default_url"] == f"/lab/workspaces/{lab.workspace_name('zh')}"
+
+
+# -- Validate in the student repository gives the autograder's verdict ------------------------------------------------
+# Each case writes the student's copy of 01-crawler (my-work/, as `make lab` and Binder's postBuild make it) in a
+# student repository of its own, and runs nbgrader from the course's environment with no Jupyter config of the
+# user's: only what the student repository brings applies.
+
+# Right answers, but for a line the autograder does not run: without the screening, validate says "Success!".
+REFUSED = {
+    "exec": ("exec", 3, """import asyncio
+
+exec("x = 1")
+
+
+async def crawl_page(url: str) -> str:
+    print(f"crawling {url}")
+    await asyncio.sleep(int(url.split("_")[-1]))
+    print(f"OK {url}")
+    return f"OK {url}"
+"""),
+    "getframe": ("frames", 7, """import sys
+
+
+async def crawl_page(url: str) -> str:
+    print(f"crawling {url}")
+    await asyncio.sleep(int(url.split("_")[-1]))
+    caller = sys._getframe()
+    print(f"OK {url}")
+    return f"OK {url}"
+"""),
+}
+
+
+def student_copy(root, answers: dict[str, str]):
+    """The student's copy of 01-crawler in the student repository ``root``: its release notebook, answered with
+    the reference solution and ``answers``. The notebook, as written, and its path."""
+    lab.copy_assignments(root)
+    path = root / "my-work" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"
+    reference = nbtools.reference_answers(nbtools.read(ROOT / "source" / crawler.ASSIGNMENT / f"{crawler.NOTEBOOK}.ipynb"))
+    nb = nbtools.fill(nbtools.read(path), {**reference, **answers})
+    nbformat.write(nb, str(path))
+    return nb, path
+
+
+def student_environment(config_dir) -> dict[str, str]:
+    """A student's environment: Jupyter's config in ``config_dir`` (the user's own is left out)."""
+    env = clean_environment(JUPYTER_CONFIG_DIR=str(config_dir))
+    env.pop("COURSEKIT_LANGUAGE", None)  # the notebook says its language (these are bilingual)
+    env.pop("NBGRADER_EXECUTION", None)
+    return env
+
+
+def nbgrader_validate(path, cwd, config_dir) -> str:
+    result = subprocess.run([str(VENV_BIN / "nbgrader"), "validate", str(path)], cwd=cwd, capture_output=True,
+                            text=True, env=student_environment(config_dir), timeout=300)
+    return result.stdout + result.stderr
+
+
+def squeezed(text: str) -> str:
+    """Without whitespace: validate's report wraps and indents the reasons."""
+    return "".join(text.split())
+
+
+def configure_like_post_build(root, config_dir) -> None:
+    """What postBuild's `python -m coursekit.validation --configure sys-prefix` does, into ``config_dir``
+    (run in the student repository: its own coursekit writes it)."""
+    subprocess.run([sys.executable, "-m", "coursekit.validation", "--configure", str(config_dir)], cwd=root,
+                   check=True, capture_output=True, env=student_environment(config_dir))
+
+
+def assert_refused(output: str, finding: policy.Violation, total: int) -> None:
+    assert "VALIDATION FAILED" in output, output
+    assert "Success!" not in output, output
+    for language in ("en", "zh"):  # the release is bilingual: the reasons in English, then in Chinese
+        assert squeezed(policy.say(language, "screening_error").split("\n")[0]) in squeezed(output), output
+        said = f"{finding.where_in(language)}{policy.say(language, 'colon')}{finding.reason_in(language)}"
+        assert squeezed(said) in squeezed(output), output
+    assert f"Cell {finding.cell}/{total}" in output
+
+
+def test_the_student_config_screens_with_the_repository_s_own_coursekit(tmp_path):
+    """The published nbgrader_config.py, read from anywhere, takes coursekit from beside it and sets Validate's steps."""
+    root = publish.build(tmp_path / "student", REPO_SLUG)
+    script = (
+        "import sys\n"
+        "from traitlets.config.loader import PyFileConfigLoader\n"
+        "PyFileConfigLoader('nbgrader_config.py', sys.argv[1]).load_config()\n"
+        "import coursekit.validation\n"
+        "from nbgrader.validator import Validator\n"
+        "print(coursekit.validation.__file__)\n"
+        "print([p.__name__ for p in Validator().preprocessors])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(root)], cwd=tmp_path, capture_output=True, text=True,
+                            env=student_environment(tmp_path / "no-config"), check=True)
+    where, steps = result.stdout.strip().splitlines()[-2:]
+    assert where == str(root / "coursekit" / "validation.py")
+    assert steps == str(["CheckCellMetadata", "ClearOutput", "ScreenForValidation", "Execute"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_validate_in_the_student_repository_refuses_what_the_autograder_refuses(tmp_path, case):
+    rule, line, answer = REFUSED[case]
+    root = publish.build(tmp_path / "student", REPO_SLUG)
+    nb, path = student_copy(root, {"crawl_page": answer})
+    (finding,) = policy.check_cells(nb.cells, language="en+zh")
+    assert (finding.rule, finding.line) == (rule, line)
+    output = nbgrader_validate(path.relative_to(root), root, tmp_path / "no-config")  # in the repository's folder
+    assert_refused(output, finding, len(nb.cells))
+
+
+@pytest.mark.slow
+def test_the_reference_solution_validates_in_the_student_repository(tmp_path):
+    root = publish.build(tmp_path / "student", REPO_SLUG)
+    nb, path = student_copy(root, {})
+    assert policy.check_cells(nb.cells) == []
+    output = nbgrader_validate(path.relative_to(root), root, tmp_path / "no-config")
+    assert "Success! Your notebook passes all the tests." in output, output
+
+
+@pytest.mark.slow
+def test_validate_in_a_folder_of_the_student_repository(tmp_path):
+    """`nbgrader validate` in my-work/01-crawler reads no nbgrader_config.py there: postBuild's in Jupyter's config
+    directory makes it screen; without it, the refused cell passes."""
+    root = publish.build(tmp_path / "student", REPO_SLUG)
+    nb, path = student_copy(root, {"crawl_page": REFUSED["exec"][2]})
+    (finding,) = policy.check_cells(nb.cells, language="en+zh")
+    unconfigured = nbgrader_validate(path.name, path.parent, tmp_path / "no-config")
+    assert "Success!" in unconfigured, unconfigured  # why postBuild writes it
+    configure_like_post_build(root, tmp_path / "config")
+    assert_refused(nbgrader_validate(path.name, path.parent, tmp_path / "config"), finding, len(nb.cells))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server_in", ["repository", "elsewhere"])
+def test_the_validate_button_in_the_student_repository(tmp_path, server_in):
+    """The Validate button's handler reads nbgrader_config.py from the server's working directory and Jupyter's
+    config directories: started in the repository (make lab, Binder), or elsewhere with postBuild's config."""
+    root = publish.build(tmp_path / "student", REPO_SLUG)
+    nb, path = student_copy(root, {"crawl_page": REFUSED["getframe"][2]})
+    config = tmp_path / "config"
+    if server_in == "elsewhere":
+        configure_like_post_build(root, config)
+    cwd = root if server_in == "repository" else tmp_path
+    script = (
+        "import json, logging, sys, types\n"
+        "from nbgrader.server_extensions.validate_assignment.handlers import ValidateAssignmentHandler as H\n"
+        "handler = types.SimpleNamespace(root_dir=sys.argv[1], log=logging.getLogger('validate'))\n"
+        "handler.load_config = lambda: H.load_config(handler)\n"
+        "print(json.dumps(H.validate_notebook(handler, sys.argv[2]), ensure_ascii=False))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(root), path.relative_to(root).as_posix()], cwd=cwd,
+                            capture_output=True, text=True, env=student_environment(config), timeout=300)
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["success"], answer
+    failed = answer["value"].get("failed", [])
+    assert any("the autograder did not run this cell" in cell["raw_error"]
+               and "自动评分没有运行这个单元格" in cell["raw_error"] for cell in failed), answer

@@ -110,9 +110,11 @@ for path in [{str(secret)!r}, {str(ROOT / 'gradebook.db')!r}, {str(ROOT / 'submi
 
 
 def test_the_python_environment_is_read_only():
+    # coursekit.grading is not imported: in a kernel it installs the run-time guard, which would refuse first.
     out = run_sandboxed(
-        "import coursekit.grading, os\n"
-        "try:\n    open(coursekit.grading.__file__, 'a')\nexcept OSError as e:\n    print(type(e).__name__, e.errno)\n"
+        "import coursekit, os\n"
+        "try:\n    open(os.path.join(os.path.dirname(coursekit.__file__), 'grading.py'), 'a')\n"
+        "except OSError as e:\n    print(type(e).__name__, e.errno)\n"
         "try:\n    open(os.path.join(os.path.dirname(os.__file__), 'planted.py'), 'w')\nexcept OSError as e:\n    print(type(e).__name__, e.errno)"
     )["outputs"][0]
     assert out.count("OSError 30") + out.count("PermissionError 13") == 2, out
@@ -227,3 +229,30 @@ def test_the_writable_folders_are_sized():
     for text in out:
         assert text.startswith("stopped after") and text.split()[-1] == "28", text  # ENOSPC
         assert int(text.split()[2]) <= 8
+
+
+def test_the_kernel_sees_a_small_folder_of_its_own_where_the_graders_is():
+    """The grader's kernel folder is not bound: there the kernel finds a tmpfs of socket_space bytes."""
+    out = run_sandboxed(
+        textwrap.dedent(
+            """
+            import os, sys
+            connection_file = sys.argv[sys.argv.index("-f") + 1]
+            folder = os.path.dirname(connection_file)
+            print(sorted(os.listdir(folder)), sorted(os.listdir(os.path.join(folder, "s"))))
+            for target in (os.path.join(folder, "s", "fill"), connection_file):
+                written = 0
+                try:
+                    with open(target, "ab", buffering=0) as f:
+                        while written < 1 << 20:
+                            written += f.write(b"x" * 4096)
+                    print("wrote", written)
+                except OSError as error:
+                    print("stopped after", written, error.errno)
+            """
+        )
+    )["outputs"][0].splitlines()
+    assert out[0] == "['connection.json', 's'] ['kernel-1', 'kernel-2', 'kernel-3', 'kernel-4', 'kernel-5']", out
+    stopped, written, errno = out[1].rsplit(" ", 2)
+    assert stopped == "stopped after" and int(written) <= 64 << 10 and errno == "28", out  # ENOSPC
+    assert out[2] == "stopped after 0 30", out  # the connection file is bound read-only

@@ -4,7 +4,7 @@ Each entry is one student's notebook: the release (or reference) notebook with
 some solution cells replaced and some cells added right after the setup cell.
 Every attack is real code that would earn unearned points, or harm a
 classmate, if the defences (coursekit.policy screening, the bubblewrap
-sandbox, ch4's test site) were absent.  ``expected`` is what the submission
+sandbox, ch4's test site, the run-time guard and sealed tests) were absent.  ``expected`` is what the submission
 honestly earned: on the release base nothing, so all zeros; on the reference
 base the honest answers keep their points (the hostile extra cell is
 disarmed, or harmless).
@@ -15,6 +15,10 @@ classmate before it grades the victim.
 Code that runs in the kernel through a policy bypass must not show a string
 holding two underscores (the policy rejects such strings), so payloads build
 special names as "_" * 2 + name + "_" * 2.
+
+The attacks from c12 on aim at the run-time defences (coursekit.guard, the
+seal on each test's verdict, the instruments of coursekit.checks); the
+section's comment says how they were tried.
 """
 
 from submissions import coming_soon, crawler, runtime, toolkit
@@ -1081,3 +1085,917 @@ ATTACKS = {
         "a string annotation evaluated by get_type_hints runs the takeover in the notebook's namespace",
     ),
 }
+
+
+# == Attacks on the run-time defences (coursekit.guard, sealed tests, coursekit.checks) ========================
+#
+# Screening is advice now: it refuses only hooks, exec and frames-like code, and these attacks are written to pass
+# it (special names built at run time, objects reached through getattr), so that what stops them, if anything, is
+# the guard in the grading kernel, the seal on each test's verdict and the tests' own instruments. Each one was
+# graded for real in a course copy with c.BoundedExecute.sealed = True.
+
+# Runs in the kernel: names built at run time, so no special name is written out.
+_DUNDER = 'def dunder(word):\n    return "_" * 2 + word + "_" * 2\n'
+
+# The kernel's first environment, read past the guard's test on the path ("//proc" is "/proc").
+_READ_ENVIRON = r'''
+import os
+
+ENV = {}
+for path in ("//proc/self/environ", "/proc/./self/environ", "/proc/self/environ"):
+    try:
+        with open(path, "rb") as stream:
+            ENV = dict(item.split(b"=", 1) for item in stream.read().split(b"\0") if b"=" in item)
+        break
+    except Exception as error:
+        print("no luck with", path, type(error).__name__)
+KEY = bytes.fromhex(ENV.get(b"COURSEKIT_SEAL_KEY", b"").decode())
+TESTS = ENV.get(b"COURSEKIT_TESTS", b"").decode()
+print("seal key:", len(KEY), "bytes; hidden tests in", TESTS or "?")
+'''
+
+# Seals every sealed test cell with the key and clears its error before ipykernel replies: the shell is reached
+# through sys.displayhook, the hooks through names that are not written out.
+_SEAL_EVERY_TEST = r'''
+import hashlib
+import hmac
+import re
+import sys
+
+shell = getattr(sys, "koohyalpsid"[::-1]).shell
+
+
+def seal(info):
+    found = re.search(r"run_test\('([^']+)', '([0-9a-f]+)'", getattr(info, "raw_cell", "") or "")
+    if not found or not KEY:
+        return
+    cell, nonce = found.groups()
+    with open(f"{TESTS}/{cell}.py", encoding="utf-8") as stream:
+        digest = hashlib.sha256(stream.read().encode("utf-8")).hexdigest()
+    signature = hmac.new(KEY, f"{cell}\n{nonce}\n{digest}".encode("utf-8"), "sha256").hexdigest()
+    print(f"coursekit-seal {cell} {nonce} {signature}")
+
+
+def forget(result):
+    result.error_in_exec = None
+    result.error_before_exec = None
+
+
+events = shell.events
+events.register("pre_run_cell", seal)
+events.register("post_run_cell", forget)
+shell.showtraceback = lambda *args, **kwargs: None
+'''
+
+ATTACKS["c12_seal_forged_with_environ_key"] = _attack(
+    "crawler", "release", _CRAWLER_WRONG,
+    [_READ_ENVIRON + _SEAL_EVERY_TEST],
+    "reads the seal key and the tests' folder from //proc/self/environ (the guard matches '/proc/' only), signs every "
+    "test cell's verdict itself and clears its error",
+)
+
+ATTACKS["c12_seal_forged_after_proc_secrets_cleared"] = _attack(
+    "toolkit", "release", _TOOLKIT_WRONG,
+    ["from coursekit import guard\n\nguard.PROC_SECRETS.clear()\n" + _READ_ENVIRON.replace(
+        '("//proc/self/environ", "/proc/./self/environ", "/proc/self/environ")', '("/proc/self/environ",)')
+     + _SEAL_EVERY_TEST],
+    "empties the guard's own set of /proc secrets (a mutable module global it reads at every event), then reads the "
+    "key from /proc/self/environ and seals every test",
+)
+
+ATTACKS["c12_seal_line_forged_without_key"] = _attack(
+    "crawler", "release", _CRAWLER_WRONG,
+    ["KEY = b'0' * 32\nTESTS = '/tmp'\n" + _SEAL_EVERY_TEST.replace(
+        'with open(f"{TESTS}/{cell}.py", encoding="utf-8") as stream:\n'
+        '        digest = hashlib.sha256(stream.read().encode("utf-8")).hexdigest()',
+        'digest = hashlib.sha256(b"").hexdigest()')],
+    "prints a seal line of its own for every test cell (right cell, right nonce, made-up signature) and clears the error",
+)
+
+# -- the hidden tests' code, read while the answer runs --------------------------------------------------------
+
+ATTACKS["c12_hidden_tests_printed_and_raised"] = _attack(
+    "runtime", "release",
+    {**_RUNTIME_WRONG,
+     "predict_trace": _READ_ENVIRON + r'''
+import glob
+
+
+def hidden_tests():
+    shown = []
+    for path in sorted(glob.glob(f"{TESTS}/*.py")) + sorted(glob.glob("/tmp/course-tests-*/*/*.py")):
+        with open(path, encoding="utf-8") as stream:
+            shown.append(f"== {path}\n{stream.read()}")
+    history = [cell for cell in (In if "In" in globals() else [])]
+    return "\n".join(shown + history)
+
+
+def predict_trace(first, second):
+    text = hidden_tests()
+    print(text)
+    raise RuntimeError(text)
+'''},
+    [],
+    "prints the hidden test it is called from (read from the tests' folder named in the kernel's environment, and "
+    "from In) and raises it, so that it lands in the autograded notebook and the feedback",
+)
+
+ATTACKS["c12_run_test_called_by_the_answer"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_with_tasks": r'''
+import re
+import sys
+
+
+def run_the_test_again():
+    """The runner, called by the answer with the cell and nonce of the test it is called from."""
+    shell = getattr(sys, "koohyalpsid"[::-1]).shell
+    code = shell.kernel.get_parent("shell")["content"]["code"]
+    cell, nonce = re.search(r"run_test\('([^']+)', '([0-9a-f]+)'", code).groups()
+    runner = getattr(sys, "seludom"[::-1])["coursekit.guard"].run_test
+    try:
+        runner(cell, nonce, ())
+    except BaseException as error:
+        print("the runner said", type(error).__name__)
+        runner(cell, nonce, ("crawl_with_tasks",))
+
+
+async def crawl_with_tasks(urls):
+    run_the_test_again()
+    return [f"OK {url}" for url in urls]
+''',
+     "crawl_with_gather": "async def crawl_with_gather(urls):\n    return await crawl_with_tasks(urls)\n"},
+    [_SEAL_EVERY_TEST.replace('events.register("pre_run_cell", seal)\n', "")],
+    "calls coursekit.guard.run_test itself from inside a test, with the cell and nonce of the request it runs in, "
+    "so that the guard runs and seals a test of its choosing; errors are cleared so that no error shows",
+)
+
+ATTACKS["c12_history_of_the_kernel"] = _attack(
+    "toolkit", "release",
+    {**_TOOLKIT_WRONG,
+     "fastest_mirror": r'''
+import sys
+
+
+async def fastest_mirror(mirrors):
+    shell = getattr(sys, "koohyalpsid"[::-1]).shell
+    seen = list(In) + list(_ih) + [str(shell.kernel.get_parent("shell")["content"].get("code"))]
+    seen += [line for _, _, line in shell.history_manager.get_range(raw=True)]
+    print("\n".join(seen))
+    raise LookupError("\n".join(seen))
+'''},
+    [],
+    "prints and raises what the kernel's history holds while a test runs (In, _ih, the request, the history "
+    "database): with sealed tests, only the one-line call to the runner",
+)
+
+# -- instruments the test hands over -----------------------------------------------------------------------------
+
+_CLOSURE_OF = _DUNDER + r'''
+
+def closed_over(function):
+    """What a function closes over (no code object read)."""
+    return [cell.cell_contents for cell in getattr(function, dunder("closure")) or ()]
+
+
+def the_tests_instruments(recorded):
+    """The Recorder, the test's own page function and its delays, from the recorded crawl_page the test hands over."""
+    inside = closed_over(recorded)
+    recorder = next(value for value in inside if hasattr(value, "calls"))
+    page = next(value for value in inside if callable(value) and not hasattr(value, "calls"))
+    delays = next(value for value in closed_over(page) if isinstance(value, dict))
+    Call = getattr(recorded, dunder("globals"))["Call"]
+    return recorder, delays, Call
+'''
+
+ATTACKS["c13_recorded_page_closure_fabricates_calls"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_with_tasks": _CLOSURE_OF + r'''
+
+async def crawl_with_tasks(urls):
+    """No task at all: the test's own record of the calls is written by hand."""
+    recorder, delays, Call = the_tests_instruments(crawl_page)  # the test's crawl_page: recorder.wrap(page)
+    for number, url in enumerate(urls):
+        recorder.calls.append(Call("crawl_page", (url,), 0.0, float(delays[url]), "returned", f"Task-{number}"))
+    await asyncio.sleep(max(delays.values()))
+    return [f"OK {url}" for url in urls]
+''',
+     "crawl_with_gather": r'''
+async def crawl_with_gather(urls):
+    return await crawl_with_tasks(urls)
+'''},
+    [],
+    "reads the test's delays and Recorder through the closure of the crawl_page it is handed (no audit event), and "
+    "appends made-up calls, all starting at 0 in tasks of their own: no concurrency at all",
+)
+
+ATTACKS["c13_recorder_method_replaced_on_the_instance"] = _attack(
+    "toolkit", "release",
+    {**_TOOLKIT_WRONG,
+     "crawl_in_completion_order": _CLOSURE_OF + r'''
+
+async def crawl_in_completion_order(urls):
+    recorder, delays, Call = the_tests_instruments(crawl_page)
+    made_up = [Call("crawl_page", (url,), 0.0, float(delays[url]), "returned") for url in urls]
+    recorder.of = lambda name=None: made_up  # an attribute of the test's own object, on the instance
+    await asyncio.sleep(max(delays.values()))
+    return [(url, f"OK {url}") for url in sorted(urls, key=delays.get)]
+'''},
+    [],
+    "replaces `of` on the test's Recorder instance (reached through crawl_page's closure) so that the test reads "
+    "made-up calls; the order of finishing comes from the test's own delays",
+)
+
+ATTACKS["c13_test_data_changed_in_place"] = _attack(
+    "toolkit", "release",
+    {**_TOOLKIT_WRONG,
+     "fastest_mirror": r'''
+async def fastest_mirror(mirrors):
+    """Downloads only the fastest mirror, and takes the others out of the test's own dict."""
+    fastest = min(mirrors, key=mirrors.get)
+    seconds = mirrors[fastest]
+    mirrors.clear()
+    mirrors[fastest] = seconds
+    return await download(fastest, seconds)
+'''},
+    [],
+    "the mirrors dict the test passes is the one it checks against afterwards: the answer downloads only the fastest "
+    "and deletes the other mirrors from it, so there is nothing left to start or cancel",
+)
+
+ATTACKS["c13_outcome_of_the_run_rewritten"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_page": r'''
+from coursekit import grading
+
+
+async def crawl_page(url):
+    """No sleep: a leftover task sets the run's loop time when the runner cancels it."""
+    seconds = float(url.split("_")[-1])
+    outcome = grading._here.outcome
+
+    async def fix():
+        try:
+            await asyncio.Event().wait()
+        finally:
+            outcome.loop_time = seconds
+            outcome.leftover = []
+
+    asyncio.get_running_loop().create_task(fix())
+    print(f"crawling {url}")
+    print(f"OK {url}")
+    return f"OK {url}"
+'''},
+    [],
+    "rewrites the runner's own record of the run (grading._here.outcome, a mutable object no snapshot covers) from a "
+    "leftover task that the runner cancels after it measured the loop time",
+)
+
+ATTACKS["c13_forbid_running_lifted"] = _attack(
+    "runtime", "release",
+    {**_RUNTIME_WRONG,
+     "predict_trace": r'''
+from coursekit import grading
+
+
+def predict_trace(first, second):
+    """Runs the program the exercise asks to predict, after lifting the test's ban on running it."""
+    grading._forbid.reason = None
+    return grading.run_async(two_workers, first, second).lines
+'''},
+    [],
+    "the test forbids run_async inside predict_trace through a flag on a thread-local object: the answer clears the "
+    "flag and runs lecture 3.1's program instead of predicting its trace",
+)
+
+# -- patches that undo themselves --------------------------------------------------------------------------------
+
+# A lenient stand-in for coursekit.checks' Checks: it approves everything, and puts the real one back when its block
+# ends, so that the guard finds the toolkit intact at the next verdict and at the seal.
+_LENIENT_CHECKS = r'''
+class Lenient:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def expect(self, *args, **kwargs):
+        return True
+
+    fact = loop_time = expect
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *error):
+        NAMESPACE["Checks"] = REAL
+        return False
+'''
+
+ATTACKS["c14_finalizer_swaps_the_checks"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_page": _DUNDER + _LENIENT_CHECKS + r'''
+
+class Bomb:
+    """Freed with the test's crawl_page, right after the runner's last check of the toolkit."""
+
+    def __del__(self):
+        NAMESPACE["Checks"] = Lenient
+
+
+NAMESPACE, REAL = {}, None
+
+
+def arm(recorded):
+    global NAMESPACE, REAL
+    page = getattr(recorded, dunder("wrapped"))  # functools.wraps: the test's own page
+    NAMESPACE = getattr(page, dunder("globals"))  # coursekit.checks.crawler
+    REAL = NAMESPACE["Checks"]
+    recorded.bomb = Bomb()
+
+
+async def crawl_page(url):
+    return f"OK {url}"
+''',
+     "crawl_one_by_one": "async def crawl_one_by_one(urls):\n    arm(crawl_page)\n    return [f'OK {url}' for url in urls]\n",
+     "crawl_with_tasks": "async def crawl_with_tasks(urls):\n    arm(crawl_page)\n    return [f'OK {url}' for url in urls]\n",
+     "crawl_with_gather": "async def crawl_with_gather(urls):\n    arm(crawl_page)\n    return [f'OK {url}' for url in urls]\n"},
+    [],
+    "an object left on the test's crawl_page has a __del__ that runs when the test drops it, after the runner's last "
+    "integrity check: it swaps coursekit.checks.crawler's Checks for a lenient class that restores it when done",
+)
+
+ATTACKS["c14_weakref_finalize_swaps_the_checks"] = _attack(
+    "toolkit", "release",
+    {**_TOOLKIT_WRONG,
+     "fastest_mirror": _DUNDER + _LENIENT_CHECKS + r"""
+import threading
+import weakref
+
+from coursekit.checks import toolkit as checks_toolkit
+
+NAMESPACE = getattr(checks_toolkit, dunder("dict"))
+REAL = NAMESPACE["Checks"]
+
+
+ARMED = {}
+
+
+def swap():
+    ARMED.clear()
+    NAMESPACE["Checks"] = Lenient
+
+
+def arm(instrument):
+    # Only under a test (its instruments are recorded wrappers), not in a Try-it cell. The runner's worker thread
+    # is dropped when run_async returns, after its last look at the toolkit.
+    if hasattr(getattr(instrument, "func", instrument), dunder("wrapped")) and not ARMED.get(threading.get_ident()):
+        ARMED[threading.get_ident()] = weakref.finalize(threading.current_thread(), swap)
+
+
+async def fastest_mirror(mirrors):
+    arm(download)
+    return "data from nowhere"
+""",
+     "crawl_in_completion_order": "async def crawl_in_completion_order(urls):\n    arm(crawl_page)\n    return []\n",
+     "save_safely": "background_saves = set()\n\n\nasync def save_safely(save):\n    arm(save)\n    return 'data from db'\n",
+     "fetch_all": "async def fetch_all(fetchers):\n    for fetcher in fetchers:\n        arm(fetcher)\n    return []\n"},
+    [],
+    "weakref.finalize on the runner's worker thread: when run_async drops it (after the runner's last integrity "
+    "check) the callback swaps coursekit.checks.toolkit's Checks for a lenient class that restores it when done",
+)
+
+ATTACKS["c14_thread_toggles_the_toolkit"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_page": _DUNDER + r'''
+import sys
+import threading
+import time
+
+from coursekit import grading
+
+NAMESPACE = getattr(grading, dunder("dict"))
+REAL = NAMESPACE["_equal"]
+
+
+def agree(actual, expected):
+    return True
+
+
+def toggle():
+    """Patched most of the time, put back for an instant now and then: a verdict may read either."""
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        NAMESPACE["_equal"] = agree
+        time.sleep(0.0005)
+        NAMESPACE["_equal"] = REAL
+        time.sleep(0.00001)
+
+
+sys.setswitchinterval(1e-6)
+threading.Thread(target=toggle, daemon=True).start()
+
+
+async def crawl_page(url):
+    return f"OK {url}"
+'''},
+    [],
+    "a daemon thread swaps grading._equal for an always-true comparison and back, thousands of times a second, so "
+    "that some verdicts run between the guard's integrity checks",
+)
+
+ATTACKS["c14_signal_timer_patches_between_verdicts"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_page": _DUNDER + r'''
+import signal
+
+from coursekit import grading
+
+NAMESPACE = getattr(grading, dunder("dict"))
+REAL = NAMESPACE["_equal"]
+STATE = {"on": False}
+
+
+def agree(actual, expected):
+    return True
+
+
+def tick(signum, frame):
+    STATE["on"] = not STATE["on"]
+    NAMESPACE["_equal"] = agree if STATE["on"] else REAL
+
+
+signal.signal(signal.SIGALRM, tick)
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.0003)
+
+
+async def crawl_page(url):
+    return f"OK {url}"
+'''},
+    [],
+    "a SIGALRM handler (signal.setitimer, every 0.3 ms) patches and restores grading._equal in the main thread, "
+    "between the test's bytecodes",
+)
+
+ATTACKS["c14_patch_made_and_undone_inside_the_answer"] = _attack(
+    "runtime", "release",
+    {**_RUNTIME_WRONG,
+     "results_by_deadline": _DUNDER + r'''
+from coursekit.checks import runtime as checks_runtime
+from coursekit import grading
+
+
+async def results_by_deadline(jobs, deadline):
+    """Patches the checks while it runs and puts them back in a finally, before the runner looks again."""
+    checks, toolkit = getattr(checks_runtime, dunder("dict")), getattr(grading, dunder("dict"))
+    saved = {name: checks[name] for name in ("expect", "expect_loop_time", "fail")}
+    lenient = lambda *args, **kwargs: None
+    checks.update(expect=lenient, expect_loop_time=lenient, fail=lenient)
+    toolkit.update(_equal=lambda a, b: True)
+    try:
+        return []
+    finally:
+        checks.update(saved)
+'''},
+    [],
+    "replaces coursekit.checks.runtime's expect/fail and grading._equal while it runs and restores the checks' names "
+    "in a finally (grading._equal stays patched)",
+)
+
+# -- what the old screening missed: match patterns, subscript stores, nested format specs, aliases, magics ---------
+
+ATTACKS["c15_match_pattern_globals_update"] = _attack(
+    "crawler", "release", _CRAWLER_WRONG,
+    [_DUNDER + r'''
+from coursekit.grading import expect
+
+
+def lenient(*args, **kwargs):
+    return None
+
+
+match expect:
+    case object(__globals__=grading):
+        grading.update(expect=lenient, expect_lines=lenient, expect_loop_time=lenient, _equal=lambda a, b: True)
+        grading["_expect_problem"] = lenient
+        grading["Checks"].fact = lambda self, ok, what, hint="": True
+''',
+     r'''
+match check_concurrent if "check_concurrent" in dir() else print:
+    case object(__self__=python):
+        python.exec("from coursekit.checks import crawler\ncrawler.Checks.__exit__ = lambda *a: None")
+'''],
+    "a match class pattern reads __globals__ of a toolkit function and replaces the checks in its namespace "
+    "(update and subscript stores); print.__self__ reaches builtins.exec",
+)
+
+ATTACKS["c15_match_print_self_exec_takeover"] = _attack(
+    "coming_soon", "release", _COMING_SOON_WRONG,
+    ["match print:\n    case object(__self__=python):\n        python.exec(" + repr(_TAKEOVER) + ", {'get_ipython': get_ipython})\n"],
+    "print.__self__ through a match class pattern is the builtins module: its exec runs the takeover (IPython hooks "
+    "that hide every error)",
+)
+
+ATTACKS["c15_nested_format_spec_reads_the_test"] = _attack(
+    "coming_soon", "release",
+    {**_COMING_SOON_WRONG,
+     "parse_coming_soon": r'''
+import re
+
+
+def spy():
+    me = yield
+    yield "{0:{1.gi_frame.f_back.f_back.f_locals[expected]!s:.0}}{1.gi_frame.f_back.f_back.f_locals[expected]}".format("", me)
+
+
+def parse_coming_soon(html):
+    probe = spy()
+    next(probe)
+    try:
+        text = probe.send(probe)
+    except Exception as error:
+        print("format refused:", type(error).__name__)
+        return []
+    found = re.findall(r"'title': (['\"])(.*?)\1, 'date': (['\"])(.*?)\3, 'url': (['\"])(.*?)\5", text)
+    return [{"title": t, "date": d, "url": u} for _, t, _, d, _, u in found]
+''',
+     "parse_poster": r'''
+def parse_poster(html):
+    probe = spy()
+    next(probe)
+    try:
+        return "{0:{1.gi_frame.f_back.f_back.f_locals[movie].id}}".format("", probe)
+    except Exception:
+        return ""
+'''},
+    [],
+    "a nested format spec walks gi_frame.f_back... to the test's frame and reads `expected` from it",
+)
+
+ATTACKS["c15_method_alias_passes_test_objects_as_self"] = _attack(
+    "crawler", "release", _CRAWLER_WRONG,
+    [_DUNDER + r'''
+from coursekit import grading
+
+
+def lenient(*args, **kwargs):
+    return None
+
+
+class Surgeon:
+    def install(self, code):
+        setattr(self, dunder("code"), code)
+
+    def empty(self):
+        self.clear()
+
+    patch = install  # an alias: no `def` with a `self` of the wrong kind
+    wipe = empty
+
+
+for helper in (grading.expect, grading.expect_lines, grading.expect_loop_time, grading._expect_problem):
+    try:
+        Surgeon.patch(helper, getattr(lenient, dunder("code")))
+    except Exception as error:
+        print("refused:", type(error).__name__)
+Surgeon.wipe(grading._PLAIN if isinstance(grading._PLAIN, list) else [])
+'''],
+    "a method aliased in the class body (patch = install) takes the toolkit's functions as `self` and sets their code",
+)
+
+ATTACKS["c16_run_cell_magic_with_a_built_body"] = _attack(
+    "crawler", "release", _CRAWLER_WRONG,
+    [r'''
+import sys
+
+shell = getattr(sys, "koohyalpsid"[::-1]).shell
+body = "\n".join([
+    "from coursekit import grading",
+    "grading." + "_equal" + " = lambda a, b: True",
+    "shell.events.register('post_run_cell', lambda result: setattr(result, 'error_in_exec', None))",
+    "shell.showtraceback = lambda *a, **k: None",
+])
+getattr(shell, "run_cell_" + "magic")("time", "", body)
+'''],
+    "get_ipython().run_cell_magic('time', '', body) with a body built at run time: hooks and a patch no static check reads",
+)
+
+ATTACKS["c16_time_cell_with_ipython_lines"] = _attack(
+    "crawler", "release", _CRAWLER_WRONG,
+    ["%%time\n%config InteractiveShell.ast_node_interactivity = 'all'\n"
+     "get_ipython().events.register('post_run_cell', lambda result: setattr(result, 'error_in_exec', None))\n"
+     "get_ipython().showtraceback = lambda *a, **k: None\n"
+     "expect = expect_lines = expect_loop_time = lambda *a, **k: None\n",
+     "%%time\n!true\nimport builtins\nbuiltins.print('hooks in a %%time body')\n"
+     "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: [])\n"],
+    "a %%time cell whose body holds an IPython-only line (%config, !true) so that it does not parse as Python, "
+    "and hooks after it",
+)
+
+# -- the loop's clock ----------------------------------------------------------------------------------------------
+
+ATTACKS["c17_clock_set_back_between_pages"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_with_tasks": r'''
+import warnings
+
+
+async def crawl_with_tasks(urls):
+    """One page after another, the loop's clock set back to 0 before each: every page seems to start at once."""
+    loop = asyncio.get_running_loop()
+    setup = getattr(loop, "emitpool_putes"[::-1])
+    results, longest = [], 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for url in urls:
+            setup(start=1e-9)  # start=0 would be read as 'keep the time' (0 is falsy)
+            task = asyncio.create_task(crawl_page(url))
+            try:
+                results.append(await task)
+            except Exception as error:
+                print("refused:", error)
+                results.append(f"OK {url}")
+            longest = max(longest, loop.time())
+        setup(start=longest)
+    return results
+''',
+     "crawl_with_gather": "async def crawl_with_gather(urls):\n    return await crawl_with_tasks(urls)\n"},
+    [],
+    "a sequential crawl that rewinds the loop's virtual clock (loop.setup_looptime(start=0)) before each page, with "
+    "looptime's TimeWarning silenced",
+)
+
+ATTACKS["c17_pages_on_loops_of_their_own"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_with_tasks": r'''
+import threading
+
+
+KEPT = []
+
+
+def on_a_fresh_loop(coroutine):
+    """Runs one page on a virtual-time loop of its own, in a thread of its own: its clock starts at 0."""
+    box = {}
+
+    def work():
+        fresh = LOOP_CLASS()
+        getattr(fresh, "emitpool_putes"[::-1])(start=0, _enabled=True)
+        KEPT.append(fresh)
+        box["result"] = fresh.run_until_complete(coroutine)
+        box["seconds"] = fresh.time()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    return box
+
+
+async def crawl_with_tasks(urls):
+    global LOOP_CLASS
+    LOOP_CLASS = type(asyncio.get_running_loop())
+    runs = [on_a_fresh_loop(crawl_page(url)) for url in urls]  # one after another
+    for fresh in KEPT:
+        fresh.close()  # and kept for good: a loop freed could lend its id, and the guard's last reading, to a new one
+    await asyncio.sleep(max(run.get("seconds", 0) for run in runs))
+    return [run.get("result") for run in runs]
+''',
+     "crawl_with_gather": "async def crawl_with_gather(urls):\n    return await crawl_with_tasks(urls)\n"},
+    [],
+    "runs the test's crawl_page one page after another, each on a fresh virtual-time loop in a thread of its own, "
+    "so that the recorder sees every page start at 0 outside the main task; then sleeps the longest time",
+)
+
+# -- names the tests used to read from the notebook ----------------------------------------------------------------
+
+ATTACKS["c18_notebook_names_the_tests_used"] = _attack(
+    "toolkit", "release", _TOOLKIT_WRONG,
+    [r'''
+import types
+
+
+def lenient(*args, **kwargs):
+    return None
+
+
+class Whatever:
+    def __init__(self, *args, **kwargs):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lenient
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *error):
+        return True
+
+
+expect = expect_lines = expect_loop_time = expect_no_leftover_tasks = fail = lenient
+Recorder = Checks = Whatever
+run_async = lambda *args, **kwargs: types.SimpleNamespace(result=None, loop_time=0.0, lines=[], leftover_tasks=[])
+check_fastest_mirror = check_completion_order = check_save_safely = check_async_timed = check_fetch_all = lenient
+random_delays = lambda count, **kwargs: [1] * count
+asyncio = types.SimpleNamespace(sleep=lenient, create_task=lenient, run=lenient)
+quiet_download = lenient
+'''],
+    "rebinds, in the notebook, every name the tests once read from it (helpers, Recorder, Checks, run_async, the "
+    "checks, asyncio): sealed tests import their own",
+)
+
+ATTACKS["c18_guard_refusal_sets_emptied"] = _attack(
+    "coming_soon", "release",
+    {**_COMING_SOON_WRONG,
+     "parse_coming_soon": _DUNDER + r"""
+from coursekit import guard
+
+for refused in (guard.FRAME_ATTRIBUTES, guard.ALWAYS_REFUSED, guard.PROCESS_EVENTS):
+    refused.clear()  # mutable module globals the hook reads at every event
+
+FRAME, BACK, LOCALS = "emarf_bt"[::-1], "kcab_f"[::-1], "slacol_f"[::-1]
+
+
+def caller_scope(name):
+    try:
+        raise ZeroDivisionError
+    except ZeroDivisionError as error:
+        frame = getattr(getattr(error, dunder("traceback")), FRAME)
+    while frame is not None:
+        scope = getattr(frame, LOCALS)
+        if name in scope and "html" not in scope:
+            return scope
+        frame = getattr(frame, BACK)
+    return {}
+
+
+def parse_coming_soon(html):
+    return caller_scope("expected").get("expected", [])
+""",
+     "parse_poster": r"""
+def parse_poster(html):
+    scope = caller_scope("origin")
+    return scope["movie"].expected(scope["origin"])["poster"] if scope else ""
+"""},
+    [],
+    "empties the guard's own sets of refused events and frame attributes (module globals the hook reads at every "
+    "event), then reads the test's `expected` from its frame",
+)
+
+ATTACKS["c18_guard_allowed_imports_widened"] = _attack(
+    "coming_soon", "release",
+    {**_COMING_SOON_WRONG,
+     "parse_coming_soon": r'''
+from coursekit import guard
+
+guard.ALLOWED_IMPORTS.update({"ctypes", "gc", "inspect", "pdb", "_testcapi", "subprocess"})
+import inspect
+
+
+def parse_coming_soon(html):
+    for info in inspect.stack(0)[1:]:
+        scope = info.frame.f_locals
+        if "expected" in scope:
+            return scope["expected"]
+    return []
+''',
+     "parse_poster": r'''
+def parse_poster(html):
+    for info in inspect.stack(0)[1:]:
+        scope = info.frame.f_locals
+        if "origin" in scope and "movie" in scope:
+            return scope["movie"].expected(scope["origin"])["poster"]
+    return ""
+'''},
+    [],
+    "widens the guard's allow-list of imports (a mutable module global), then reads the test's frame with inspect.stack",
+)
+
+# -- the runner and the guard's own state -----------------------------------------------------------------------------
+
+ATTACKS["c19_runner_defaults_replaced"] = _attack(
+    "runtime", "release", _RUNTIME_WRONG,
+    [_DUNDER + r"""
+from coursekit import guard
+
+# run_test keeps what it calls in keyword-only defaults, a dict that can be changed in place (no audit event).
+defaults = getattr(guard.run_test, dunder("kwdefaults"))
+defaults["_exec"] = lambda code, scope: None
+"""],
+    "changes run_test's keyword-only defaults in place (its __kwdefaults__ dict): the runner's exec is a no-op, so "
+    "no test runs, and the guard, finding the toolkit intact, seals every one",
+)
+
+ATTACKS["c19_runner_builtins_replaced"] = _attack(
+    "coming_soon", "release", _COMING_SOON_WRONG,
+    [_DUNDER + r"""
+import builtins
+import types
+
+from coursekit import guard
+
+real_import = getattr(builtins, dunder("import"))
+
+
+def lenient(*args, **kwargs):
+    return None
+
+
+def test_import(name, globals=None, locals=None, fromlist=(), level=0):
+    # The tests' imports: the checks they import are stand-ins that approve everything.
+    module = real_import(name, globals, locals, fromlist, level)
+    if name.startswith("coursekit.checks") and fromlist:
+        stand_in = types.ModuleType(name)
+        for attribute in fromlist:
+            setattr(stand_in, attribute, lenient)
+        return stand_in
+    return module
+
+
+tests_builtins = types.ModuleType("builtins")
+getattr(tests_builtins, dunder("dict")).update(getattr(builtins, dunder("dict")))
+setattr(tests_builtins, dunder("import"), test_import)
+getattr(guard.run_test, dunder("kwdefaults"))["_builtins"] = tests_builtins
+"""],
+    "gives run_test (through its __kwdefaults__ dict) builtins of its own whose __import__ hands the tests lenient "
+    "stand-ins for coursekit.checks: the real modules stay intact, so the guard seals every test",
+)
+
+ATTACKS["c19_guard_state_cleared_then_clock_set_back"] = _attack(
+    "crawler", "release",
+    {**_CRAWLER_WRONG,
+     "crawl_with_tasks": r"""
+import warnings
+
+from coursekit import guard
+
+guard._state.clear()  # verify() and clock() do nothing once the guard's module says it is not installed
+
+
+async def crawl_with_tasks(urls):
+    # One page after another, the loop's clock set back to 0 before each: every page seems to start at once.
+    loop = asyncio.get_running_loop()
+    setup = getattr(loop, "emitpool_putes"[::-1])
+    results, longest = [], 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for url in urls:
+            setup(start=1e-9)  # start=0 would be read as 'keep the time' (0 is falsy)
+            results.append(await asyncio.create_task(crawl_page(url)))
+            longest = max(longest, loop.time())
+        setup(start=longest)
+    return results
+""",
+     "crawl_with_gather": "async def crawl_with_gather(urls):\n    return await crawl_with_tasks(urls)\n"},
+    [],
+    "empties coursekit.guard._state, so that guard.verify() and guard.clock() return without asking the hook; then a "
+    "sequential crawl rewinds the loop's clock before each page",
+)
+
+ATTACKS["c19_runner_called_with_helpers_of_its_own"] = _attack(
+    "toolkit", "release", _TOOLKIT_WRONG,
+    [_DUNDER + r"""
+import builtins
+
+from coursekit import guard
+
+PYTHON = getattr(builtins, dunder("dict"))  # subscript stores on it change the builtins
+IMPORT = dunder("import")
+real_import = PYTHON[IMPORT]
+real_run_test = guard.run_test
+
+
+def no_test(code, scope):
+    return None
+
+
+class Relay:
+    # What __import__("coursekit.guard") gives the grader's one-line call: run_test with an exec of its own,
+    # passed as a keyword argument, and the builtins put back while the real runner runs.
+    class guard:
+        @staticmethod
+        def run_test(cell, nonce, names):
+            PYTHON[IMPORT] = real_import
+            try:
+                return real_run_test(cell, nonce, names, _exec=no_test)
+            finally:
+                PYTHON[IMPORT] = relay_import
+
+
+def relay_import(name, *args, **kwargs):
+    if name == "coursekit.guard":
+        return Relay
+    return real_import(name, *args, **kwargs)
+
+
+PYTHON[IMPORT] = relay_import
+"""],
+    "replaces builtins.__import__ so that the grader's call reaches a relay, which puts the builtins back and calls "
+    "the real run_test with _exec=<a no-op> as a keyword argument: its defaults are not even needed",
+)

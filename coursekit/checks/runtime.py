@@ -1,0 +1,383 @@
+"""The test side of assignment 03-runtime (source/03-runtime/runtime.ipynb): what its test cells check.
+
+Each test cell imports its checks from here and passes in the exercise's function or class
+(``check_deadline(results_by_deadline, specs, 2.5)``): it reads nothing else from the notebook, so it
+runs the same alone, sealed by the grader, or after any other cell. What a check needs of the
+notebook's other cells (lecture 3.1's program) has its own copy here. The cases of the hidden tests
+stay in the cells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+
+from coursekit.grading import (Checks, expect, expect_loop_time, expect_no_leftover_tasks, fail, forbid_running,
+                               run_async)
+from coursekit.toyloop import toy_create_task, toy_now, toy_run, toy_sleep
+
+# -- exercise 1: predict_trace ------------------------------------------------------------------------
+
+
+async def worker(name: str, seconds: int) -> None:
+    print(f"{name} start")
+    await asyncio.sleep(seconds)
+    print(f"{name} done")
+
+
+async def two_workers(first: int, second: int) -> None:
+    """Lecture 3.1's program, as the setup cell shows it: two tasks, awaited in order."""
+    task_1 = asyncio.create_task(worker("worker_1", first))
+    task_2 = asyncio.create_task(worker("worker_2", second))
+    print("before await")
+    await task_1
+    print("awaited worker_1")
+    await task_2
+    print("awaited worker_2")
+
+
+def check_prediction(predict_trace, first: int, second: int) -> None:
+    actual = run_async(two_workers, first, second).lines
+    with forbid_running("predict_trace must work the trace out from how the loop schedules tasks, "
+                        "not run the program (it called run_async)"):
+        predicted = predict_trace(first, second)
+    expect(predicted, actual, f"predict_trace({first}, {second})",
+           hint="the tasks start, in creation order, once main suspends (at await task_1, a task not done yet); "
+                "a task's 'done' line comes when its sleep ends, "
+                "and main's 'awaited' lines come only once the task it awaits is done")
+
+
+# -- exercise 2: results_by_deadline ------------------------------------------------------------------
+
+
+def outcome(entry):
+    """An entry as a comparable value: exceptions by type and message."""
+    return f"{type(entry).__name__}({entry})" if isinstance(entry, BaseException) else entry
+
+
+def check_deadline(results_by_deadline, specs, deadline):
+    """specs: (seconds, value or exception) per job."""
+    cancelled = []
+
+    async def job(number, seconds, value):
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            cancelled.append(number)
+            raise
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    jobs = [functools.partial(job, n, s, v) for n, (s, v) in enumerate(specs)]
+    try:
+        run = run_async(results_by_deadline, list(jobs), deadline)
+    except AssertionError:
+        raise
+    except Exception as error:
+        fail(
+            f"results_by_deadline(jobs, {deadline}) raised {type(error).__name__}({error}) instead of returning it as "
+            f"that job's entry: collect results and errors alike with asyncio.gather(..., return_exceptions=True)",
+            error,
+        )
+    expected = [outcome(asyncio.CancelledError()) if s > deadline else outcome(v) for s, v in specs]
+    got = [outcome(e) for e in run.result] if isinstance(run.result, list) else run.result
+    expect(got, expected, f"results_by_deadline(jobs, {deadline})",
+           hint="one entry per job in the order of jobs: its result, the exception it raised, "
+                "or CancelledError() if it was cancelled at the deadline")
+    expect_loop_time(run, min(deadline, float(max(s for s, _ in specs))),
+                     hint="return as soon as every job has finished, or at the deadline: run the jobs concurrently and do not wait past the deadline",
+                     early_hint="wait until every job has finished or the deadline has passed")
+    expect(sorted(cancelled), [n for n, (s, _) in enumerate(specs) if s > deadline], "jobs cancelled at the deadline",
+           hint="cancel exactly the jobs still running at the deadline")
+    expect_no_leftover_tasks(run, hint="after cancelling, await the cancelled tasks before returning")
+
+
+# -- exercise 3: process_all --------------------------------------------------------------------------
+
+
+def check_pipeline(process_all, items, produce_every, handle_seconds, workers, maxsize):
+    events = []  # (loop time, event, item)
+    pending = list(items)
+
+    async def produce():
+        await asyncio.sleep(produce_every)
+        if not pending:
+            return None
+        item = pending.pop(0)
+        events.append((asyncio.get_running_loop().time(), "produced", item))
+        return item
+
+    async def handle(item):
+        now = asyncio.get_running_loop().time
+        events.append((now(), "started", item))
+        try:
+            await asyncio.sleep(handle_seconds[item])
+        except asyncio.CancelledError:
+            events.append((now(), "cancelled", item))
+            raise
+        events.append((now(), "finished", item))
+
+    run = run_async(process_all, produce, handle, workers, maxsize)
+    cut = [item for _, what, item in events if what == "cancelled"]
+    expect(cut, [], "items whose handle(item) was cancelled before it finished",
+           hint="call queue.task_done() only after handle(item) has finished: queue.join() returns as soon as every "
+                "item is marked done, and the consumers are then cancelled in the middle of their work")
+    handled = [item for _, what, item in events if what == "started"]
+    twice = sorted({item for item in handled if handled.count(item) > 1})
+    expect(twice, [], "items handled more than once", hint="each item must be taken from the queue by one consumer only")
+    expect(sorted(set(items) - set(handled)), [], "items never handled",
+           hint="every produced item must reach a consumer before process_all returns")
+    expect(run.result, len(items), "process_all returned", hint="return how many items were handled")
+    last = max(t for t, what, _ in events if what == "finished")
+    expect_loop_time(run, last,
+                     hint="return as soon as the last item is handled: wait for queue.join() (or end markers), not for a guessed sleep",
+                     early_hint="wait until every item has been handled")
+    in_flight = peak = 0
+    for _, what, _ in sorted(events, key=lambda e: (e[0], e[1] == "started")):
+        in_flight += {"started": 1, "finished": -1}.get(what, 0)
+        peak = max(peak, in_flight)
+    expect(peak, workers, f"items handled at the same time, at most (with {workers} workers)",
+           hint="start `workers` consumers that each take items from the queue and handle them concurrently")
+    produced = started = worst = 0
+    for _, what, _ in sorted(events, key=lambda e: (e[0], e[1] != "started")):
+        produced += what == "produced"
+        started += what == "started"
+        worst = max(worst, produced - started)
+    if worst > maxsize + 1:
+        fail(
+            f"up to {worst} produced items were waiting at once, expected at most {maxsize + 1} (a queue of maxsize "
+            f"{maxsize}, plus the item in the producer's hand): create the queue with asyncio.Queue(maxsize) so that "
+            f"put() waits while it is full")
+    expect_no_leftover_tasks(run, hint="end the consumers (cancel them once the queue is joined, or send end markers)")
+
+
+# -- exercise 4: on_each_done -------------------------------------------------------------------------
+
+
+def check_plain_def(on_each_done):
+    if inspect.iscoroutinefunction(on_each_done):
+        fail("on_each_done is defined with async def: define it with a plain def, "
+             "since it only registers callbacks, which are plain functions")
+
+
+def check_callbacks(on_each_done, specs):
+    """specs: (name, seconds, result or exception) per task."""
+    async def scenario():
+        calls = []
+
+        async def work(seconds, value):
+            await asyncio.sleep(seconds)
+            if isinstance(value, BaseException):
+                raise value
+            return value
+
+        tasks = [asyncio.create_task(work(s, v), name=name) for name, s, v in specs]
+        result = on_each_done(tasks, lambda name, outcome: calls.append((name, repr(outcome))))
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.sleep(0)  # callbacks run soon after their task is done
+        return result, calls
+
+    run = run_async(scenario)
+    returned, calls = run.result
+    expect(returned, None, "on_each_done returned", hint="it only registers callbacks and returns nothing")
+    expected = [(name, repr(v)) for name, s, v in sorted(specs, key=lambda spec: spec[1])]
+    expect(calls, expected, "record calls, in order",
+           hint="call record(task.get_name(), outcome) from a done callback, with the task the callback receives "
+                "(a lambda that reads the loop variable sees only the last task); outcome is task.exception() or task.result()")
+
+
+# -- exercise 5: ToyScheduler -------------------------------------------------------------------------
+
+
+def the_tests_clock(moves):
+    """A clock only the test can read back: every advance_to lands in `moves` as (from, to)."""
+    now = [0.0]
+
+    class TestClock:
+        def now(self):
+            return now[0]
+
+        def advance_to(self, when):
+            moves.append((now[0], when))
+            now[0] = when
+
+    return TestClock()
+
+
+def why_it_failed(error, label):
+    """An error out of the scheduler, as expected / got / likely cause."""
+    text = str(error)
+    if isinstance(error, NotImplementedError):
+        cause = "ToyScheduler is not written yet: replace each `raise NotImplementedError()`"
+    elif "not supported between instances" in text:
+        cause = ("two timers were due at the same time, so the heap compared their callbacks, which cannot be "
+                 "compared: push (when, seq, callback), with seq a counter that goes up at every call_later")
+    elif "positional argument" in text:
+        cause = "callbacks take no arguments: call them as callback()"
+    elif "during iteration" in text:
+        cause = ("callbacks schedule more callbacks while run() runs: take them out one at a time "
+                 "(ready.popleft()) instead of looping over the queue itself")
+    elif "still running after" in text:
+        cause = "run() must return as soon as nothing is ready and no timer is left (a `while True` with no way out?)"
+    elif "time.sleep" in text:
+        cause = "the scheduler must not wait in real time: the clock is virtual, move it with clock.advance_to(when)"
+    elif "still waiting" in text:
+        cause = ("run() returned while callbacks or timers were left: it must go on until nothing is ready and "
+                 "no timer is left, including what callbacks set while it ran")
+    else:
+        cause = "read the error above: it came out of your ToyScheduler"
+    return (f"{label}: expected run() to run every callback and return, got {type(error).__name__}: {text}\n"
+            f"Likely cause: {cause}")
+
+
+def first_difference(expected, got):
+    for number, (want, have) in enumerate(zip(expected, got), start=1):
+        if want != have:
+            return f"number {number} should be {want}, was {have}"
+    return f"expected {len(expected)}, got {len(got)}"
+
+
+def run_schedule(ToyScheduler, plans, label):  # noqa: N803 - the exercise's class, by its name
+    """Schedule `plans` on a new ToyScheduler with the test's clock, run it, and check what ran when.
+
+    A plan is (name, delay, then): call_soon when delay is None, call_later(delay) otherwise. When its
+    callback runs, it schedules the plans in `then`. The test records everything itself.
+    """
+    moves, ran, due = [], [], {}  # clock moves; (name, time) as callbacks ran; name -> (time due, how set)
+    soon_order, timer_order = [], []  # names in the order they were scheduled
+    clock = the_tests_clock(moves)
+
+    def schedule(scheduler, plan):
+        name, delay, then = plan
+
+        def callback():
+            ran.append((name, clock.now()))
+            for child in then:
+                schedule(scheduler, child)
+
+        if delay is None:
+            due[name] = (clock.now(), f"call_soon at {clock.now():g} s")
+            soon_order.append(name)
+            scheduler.call_soon(callback)
+        else:
+            due[name] = (clock.now() + delay, f"call_later({delay:g}) at {clock.now():g} s")
+            timer_order.append(name)
+            scheduler.call_later(delay, callback)
+
+    async def scheduled_run():
+        scheduler = ToyScheduler(clock)
+        for plan in plans:
+            schedule(scheduler, plan)
+        scheduler.run()
+
+    try:
+        run_async(scheduled_run, shown_as="ToyScheduler.run()")
+    except Exception as error:
+        fail(why_it_failed(error, label))
+
+    names = [name for name, _ in ran]
+    with Checks(label) as check:
+        never = [name for name in due if name not in names]
+        check.fact(not never, f"expected every callback to run once before run() returned, got {len(never)} of "
+                              f"{len(due)} that never ran ({', '.join(never[:4])})",
+                   hint="likely cause: run() stopped too early. It must go on until nothing is ready and no timer "
+                        "is left, including the callbacks and timers that callbacks set while it ran")
+        twice = sorted({name for name in names if names.count(name) > 1})
+        check.fact(not twice, f"expected each callback to run once, got {', '.join(twice)} more than once",
+                   hint="likely cause: a callback stays in the ready queue or among the timers after it ran")
+        wrong = [(name, at) for name, at in ran if at != due[name][0]]
+        if wrong:
+            name, at = wrong[0]
+            when, how = due[name]
+            check.fact(False, f"expected {name} ({how}) to run at {when:g} s on the clock, got it at {at:g} s",
+                       hint="likely cause: " + (
+                           "the clock moved on while callbacks were ready, or timers ran out of order: run every "
+                           "ready callback first, then advance the clock to the earliest timer" if at > when else
+                           "its callback ran before the clock reached its time: a timer is due at clock.now() + "
+                           "delay, computed when call_later is called; advance the clock there "
+                           "(clock.advance_to(when)), then run the callback"))
+        back = [(was, to) for was, to in moves if to < was]
+        if back:
+            check.fact(False, f"expected the clock to move forward only, got clock.advance_to({back[0][1]:g}) "
+                              f"at {back[0][0]:g} s",
+                       hint="likely cause: a timer is due at clock.now() + delay, computed when call_later is "
+                            "called, not at `delay`")
+        if not never and not twice:
+            soon_ran = [name for name in names if due[name][1].startswith("call_soon")]
+            check.fact(soon_ran == soon_order,
+                       f"expected call_soon callbacks to run first in, first out, got another order: "
+                       f"{first_difference(soon_order, soon_ran)}",
+                       hint="likely cause: the ready queue is used as a stack: take the oldest callback first "
+                            "(deque.popleft(), or list.pop(0))")
+            timers_ran = [name for name in names if name in timer_order]
+            by_time = sorted(timer_order, key=lambda name: due[name][0])  # ties stay in the order set
+            if timers_ran != by_time:
+                ties_only = [due[name][0] for name in timers_ran] == [due[name][0] for name in by_time]
+                check.fact(False, f"expected timers to run in order of time, and timers due at the same time in "
+                                  f"the order they were set, got another order: {first_difference(by_time, timers_ran)}",
+                           hint="likely cause: " + (
+                               "timers due at the same time ran in another order than they were set: put a "
+                               "counter between the time and the callback, (when, seq, callback)" if ties_only else
+                               "timers must be taken earliest first: keep them in a heap (heapq) of "
+                               "(when, seq, callback), or sorted by time"))
+        times = {due[name][0] for name in timer_order}
+        stray = [to for _, to in moves if to not in times]
+        if stray:
+            check.fact(False, f"expected the clock to move only to the time of a timer, got clock.advance_to({stray[0]:g})",
+                       hint="likely cause: jump straight to the earliest timer's time, with no steps in between")
+
+
+def run_crawl(ToyScheduler, delays, together):  # noqa: N803 - the exercise's class, by its name
+    """Lecture 3.2's crawler on a ToyScheduler with the test's clock; the test records each page's start and end."""
+    urls = [f"url_{seconds}" for seconds in delays]
+    events = []
+
+    async def page(url):
+        events.append((toy_now(), f"crawling {url}"))
+        await toy_sleep(int(url.split("_")[-1]))
+        events.append((toy_now(), f"OK {url}"))
+        return f"OK {url}"
+
+    async def main():
+        if together:
+            tasks = [toy_create_task(page(url)) for url in urls]
+            return [await task for task in tasks]
+        return [await page(url) for url in urls]
+
+    async def crawl_run():
+        clock = the_tests_clock([])
+        return toy_run(ToyScheduler(clock), clock, main()), clock.now()
+
+    how = "as tasks" if together else "one by one"
+    label = f"the crawler {how} on ToyScheduler, pages {delays}"
+    try:
+        result, total = run_async(crawl_run, shown_as="ToyScheduler.run()").result
+    except Exception as error:
+        fail(why_it_failed(error, label))
+    if together:
+        expected = [(0.0, f"crawling {url}") for url in urls] + [(float(s), f"OK url_{s}") for s in sorted(delays)]
+    else:
+        expected, at = [], 0.0
+        for url, seconds in zip(urls, delays):
+            expected += [(at, f"crawling {url}"), (at + seconds, f"OK {url}")]
+            at += seconds
+    want = {what: at for at, what in expected}
+    got = {what: at for at, what in events}
+    if any(got.get(what, at) > at for what, at in want.items()):
+        cause = ("the clock moved on while task steps were ready: run every ready callback first, then advance the "
+                 "clock to the earliest timer")
+    elif any(got.get(what, at) < at for what, at in want.items()):
+        cause = ("a page finished before the clock reached its time: a timer is due at clock.now() + delay, "
+                 "computed when call_later is called; advance the clock there, then run the callback")
+    elif set(got) != set(want):
+        cause = "run() stopped before every page was done"
+    else:
+        cause = "ready callbacks ran out of order: the oldest first (first in, first out)"
+    with Checks(label) as check:
+        check.expect(events, expected, "what the pages did, as (time, event), in order", hint="Likely cause: " + cause)
+        check.expect(total, float(sum(delays) if not together else max(delays)), "the clock at the end (seconds)",
+                     hint="Likely cause: the clock must end where the last page ends, and move no further")
+        check.expect(result, [f"OK {url}" for url in urls], "what the crawler returned",
+                     hint="Likely cause: toy_run returns what the main coroutine returned; did every task finish?")
