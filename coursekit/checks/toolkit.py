@@ -12,6 +12,7 @@ import asyncio
 import functools
 
 from coursekit.checks import namespace_of, provided
+from coursekit.checks.crawler import crawl_recorded
 from coursekit.grading import Checks, Recorder, expect, expect_lines, expect_loop_time, expect_no_leftover_tasks, run_async
 
 
@@ -50,15 +51,7 @@ def check_completion_order(crawl_in_completion_order, delays_by_url):
     """The test's own crawl_page, whose pages take the test's times (not the numbers in the urls)."""
     urls = list(delays_by_url)
     finished = sorted(urls, key=delays_by_url.get)
-    recorder = Recorder()
-
-    async def page(url):
-        await asyncio.sleep(delays_by_url[url])
-        return f"OK {url}"
-
-    with provided(crawl_in_completion_order, "crawl_page", recorder.wrap(page, "crawl_page")):
-        run = run_async(crawl_in_completion_order, list(urls))
-    calls = recorder.of("crawl_page")
+    run, calls = crawl_recorded(crawl_in_completion_order, delays_by_url)  # chapter 1's pages, the test's times
     pairs = [tuple(pair) for pair in run.result] if type(run.result) is list else run.result
     with Checks(f"crawl_in_completion_order({urls})") as check:
         check.expect(sorted(c.args[0] for c in calls), sorted(urls), "the urls crawl_page was called with",
