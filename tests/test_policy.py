@@ -176,8 +176,8 @@ HOLES = {
     "compile": ("code = compile('1', 'x', 'eval')", "exec", "`compile`"),
     "__import__": ("os = __import__('os')", "exec", "`__import__`"),
     "importlib": ("import importlib\nimportlib.import_module('os')", "exec", "import importlib"),
-    "exec through builtins": ("from dataclasses import builtins as python\npython.exec('1')", "exec", "builtins.exec"),
-    "exec by getattr": ("from dataclasses import builtins as python\ngetattr(python, 'exec')('1')", "exec",
+    "exec through builtins": ("from reprlib import builtins as python\npython.exec('1')", "exec", "builtins.exec"),
+    "exec by getattr": ("from reprlib import builtins as python\ngetattr(python, 'exec')('1')", "exec",
                         "builtins.exec"),
     "exec rebound first": ("exec = exec\nexec('1')", "exec", "`exec`"),
     "exec in a quoted annotation": ("from typing import get_type_hints\n\ndef f(x: 'exec(PAYLOAD) or int'):\n"

@@ -116,8 +116,8 @@ for pattern in {patterns}:
 
 
 def _via_builtins(payload: str) -> str:
-    """A cell that runs ``payload`` through dataclasses' reference to the builtins module."""
-    return f"from dataclasses import builtins as python\n\npython.exec({payload!r})\n"
+    """A cell that runs ``payload`` through reprlib's reference to the builtins module (dataclasses lost its own in 3.12)."""
+    return f"from reprlib import builtins as python\n\npython.exec({payload!r})\n"
 
 
 _SOURCE_CRAWLER = _solutions_from(
@@ -707,7 +707,7 @@ ATTACKS = {
     ),
     "c2_patch_builtins_setattr": _attack(
         "crawler", "release", _CRAWLER_WRONG,
-        [_LENIENT + "\n\nfrom dataclasses import builtins as python\n\n"
+        [_LENIENT + "\n\nfrom reprlib import builtins as python\n\n"
          "code = '_' * 2 + 'code' + '_' * 2\n"
          "for helper in (expect, expect_lines, expect_loop_time):\n"
          "    python.setattr(helper, code, python.getattr(lenient, code))\n"],
@@ -723,7 +723,7 @@ ATTACKS = {
     ),
     "c2_patch_module_attribute_bypass": _attack(
         "toolkit", "release", _TOOLKIT_WRONG,
-        [_FAKE_RUN + "\n\nfrom asyncio.base_events import sys as system\nfrom dataclasses import builtins as python\n\n"
+        [_FAKE_RUN + "\n\nfrom asyncio.base_events import sys as system\nfrom reprlib import builtins as python\n\n"
          "grading = system.modules['coursekit.grading']\n"
          "python.setattr(grading, 'run_async', fake_run_async)\n"
          "for name in ('expect', 'expect_lines', 'expect_loop_time', 'expect_no_leftover_tasks'):\n"
@@ -1001,7 +1001,7 @@ ATTACKS = {
     "c9_exit_bypass": _attack(
         "crawler", "release", _CRAWLER_WRONG,
         ["from asyncio.base_events import sys as system\n\nsystem.exit(0)\n",
-         "from dataclasses import builtins as python\nfrom asyncio.base_events import os as system_os\n\n"
+         "from reprlib import builtins as python\nfrom asyncio.base_events import os as system_os\n\n"
          "python.getattr(system_os, '_exit')(0)\n"],
         "sys.exit from asyncio.base_events, then os._exit through builtins.getattr",
     ),
