@@ -177,12 +177,9 @@ def _consumers() -> dict[object, tuple[str, tuple[str, ...]]]:
             add(target, "typing", "typing", "typing_extensions")
     except ImportError:
         pass
-    try:  # bs4 reads its caller's file and line for the warning it gives when no parser is named
-        import bs4
-
+    bs4 = sys.modules.get("bs4")  # loaded already where a notebook uses it (coursekit.kernel's preloads)
+    if bs4 is not None:  # it reads its caller's file and line for the warning it gives when no parser is named
         add(bs4.BeautifulSoup.__init__, "bs4", "bs4", "warnings")
-    except ImportError:
-        pass
     from coursekit import grading
 
     if "coursekit.cinema.isolated" in sys.modules:
@@ -217,23 +214,28 @@ def _snapshot(prefixes) -> list[tuple[str, str, object, dict]]:
     return taken
 
 
-def _import_checks() -> None:
-    """The test side of every assignment, loaded before any cell: in the snapshot, so no cell can alter it first."""
+def _import_checks(names=None) -> None:
+    """The test side of the assignments (``names``, or every one), loaded before any cell: in the
+    snapshot, so no cell can alter it first."""
     import importlib
     import pkgutil
 
     from coursekit import checks
 
-    for module in pkgutil.iter_modules(checks.__path__):
-        importlib.import_module(f"coursekit.checks.{module.name}")
+    if names is None:
+        names = [f"coursekit.checks.{module.name}" for module in pkgutil.iter_modules(checks.__path__)]
+    for name in names:
+        if name.startswith("coursekit.checks."):
+            importlib.import_module(name)
 
 
-def install(key: bytes | None = None, tests: str | None = None, *, tools: bool = False) -> None:
+def install(key: bytes | None = None, tests: str | None = None, *, tools: bool = False, checks=None) -> None:
     """Add the hook (once per process). With ``key`` it signs the verdicts of ``run_test`` for the grader,
     which reads each test's code from the folder ``tests``.
 
     ``tools``: a student's own kernel, where JupyterLab's debugger may trace and profile as long as
-    no cell's code is on the stack (a cell that does it gets the grader's verdict)."""
+    no cell's code is on the stack (a cell that does it gets the grader's verdict).
+    ``checks``: the modules of ``coursekit.checks`` to load now (None: all of them)."""
     if _state.get("installed"):
         return
     import _hashlib
@@ -246,7 +248,12 @@ def install(key: bytes | None = None, tests: str | None = None, *, tools: bool =
     from coursekit import grading  # noqa: F401 - in the snapshot, and its consumers must be known
     from coursekit import messages
 
-    _import_checks()
+    _import_checks(checks)
+    if checks is None:  # a kernel that was not told what its notebook uses: bs4's consumer must be known
+        try:
+            import bs4  # noqa: F401
+        except ImportError:
+            pass
 
     roots = _trusted_roots()
     temp = tuple({os.path.realpath(tempfile.gettempdir()).rstrip("/") + "/",

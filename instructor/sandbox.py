@@ -263,7 +263,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     def _environment(env: dict[str, str]) -> dict[str, str]:
         """Only what a kernel needs: nothing of the grader's own environment leaks in."""
         keep = {"LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION", "JPY_SESSION_NAME", "COURSEKIT_LANGUAGE",
-                "COURSEKIT_SEAL_KEY", "COURSEKIT_TESTS"}
+                "COURSEKIT_SEAL_KEY", "COURSEKIT_TESTS", "COURSEKIT_PRELOAD"}
         clean = {k: v for k, v in env.items() if k in keep}
         clean.update(
             PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",

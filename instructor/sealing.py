@@ -17,7 +17,7 @@ import hmac
 import os
 import secrets
 
-from coursekit.guard import SEAL
+from coursekit.guard import ALLOWED_IMPORTS, SEAL
 
 
 def free_names(source: str) -> tuple[str, ...]:
@@ -41,6 +41,29 @@ def free_names(source: str) -> tuple[str, ...]:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
     return tuple(sorted(loaded - bound - set(dir(builtins))))
+
+
+def preloads(cells) -> tuple[str, ...]:
+    """The modules the notebook's own cells (setup and tests, as the gradebook restores them) import.
+
+    The grading kernel imports them before the guard's snapshot (``coursekit.kernel``), so what the
+    tests rely on is in it, and nothing else: a chapter without a crawler never loads aiohttp.
+    """
+    found = set()
+    for cell in cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("solution") or not (meta.get("locked") or meta.get("grade")):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+    return tuple(sorted(name for name in found if name.split(".")[0] in ALLOWED_IMPORTS))
 
 
 class Sealer:

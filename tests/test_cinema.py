@@ -187,3 +187,54 @@ def test_live_view_draws_requests_as_the_server_sees_them():
     assert len(lanes) == 3 and all(lane.startswith("detail /subject/") and "200 at" in lane for lane in lanes)
     assert [o.data["text/plain"] for o in outputs if o.output_type == "execute_result"] == ["[200, 200, 200]"]
     assert not any(o.output_type == "stream" and o.name == "stderr" for o in outputs)
+
+
+# -- the site in a process of its own (hidden tests) ----------------------------------------------
+
+
+def test_an_isolated_sites_process_serves_the_next_site_with_a_fresh_log():
+    from coursekit.cinema import IsolatedCinemaSite
+
+    movies = default_movies()[:2]
+    with IsolatedCinemaSite(movies) as first:
+        first_url = first.url
+        assert get(f"{first_url}/cinema/later/beijing/").status_code == 200
+        assert [r.kind for r in first.log.of()] == ["listing"]
+        first.log.of()  # questions of its own keep the child in step
+    for _ in range(3):  # served by the first site's child, or a spare: either way its log starts empty
+        with IsolatedCinemaSite(movies[:1]) as second:
+            assert second.log.of() == []
+            assert get(f"{second.url}/subject/{movies[0].id}/").status_code == 200
+            assert [r.kind for r in second.log.of()] == ["detail"]
+    with pytest.raises(requests.ConnectionError):
+        get(f"{first_url}/cinema/later/beijing/")  # the first site is closed, though its child lives on
+    with pytest.raises(RuntimeError, match="not running"):
+        first.url
+
+
+def test_isolated_sites_keep_their_children_out_of_reach():
+    """A cell holding a test's child could answer the test's questions itself: none is an attribute."""
+    from coursekit.cinema import IsolatedCinemaSite, isolated
+
+    with IsolatedCinemaSite(default_movies()[:2]) as site:
+        reachable = [vars(site), vars(site.log), vars(isolated)]
+        assert not [value for space in reachable for value in space.values() if isinstance(value, subprocess.Popen)]
+        assert not [value for space in reachable for value in space.values()
+                    if isinstance(value, (list, dict)) and any(isinstance(v, subprocess.Popen) for v in value)]
+
+
+def test_two_isolated_sites_at_once_and_a_child_that_ended_is_not_used_again():
+    from coursekit.cinema import IsolatedCinemaSite, isolated
+
+    movies = default_movies()[:2]
+    with IsolatedCinemaSite(movies) as one, IsolatedCinemaSite(movies) as two:
+        assert one.port != two.port
+        get(f"{one.url}/cinema/later/beijing/")
+        assert len(one.log.of()) == 1 and two.log.of() == []
+    isolated.warm()
+    spare = next(cell.cell_contents for cell in isolated.warm.__closure__ if isinstance(cell.cell_contents, list))
+    for idle in spare:
+        idle.kill()
+        idle.wait()
+    with IsolatedCinemaSite(movies) as site:
+        assert get(f"{site.url}/cinema/later/beijing/").status_code == 200

@@ -246,3 +246,36 @@ def test_calls_recorded_are_kept_where_the_answer_cannot_add_any():
         "run_async(f)\nprint(len(recorder.calls), len(recorder._calls))\n"
         "try:\n    recorder.of = lambda name=None: []\nexcept AttributeError:\n    print('read-only')")
     assert text == "[stdout]1 2\nread-only\n", text
+
+
+def test_a_grading_kernel_loads_what_its_notebook_imports_and_no_more():
+    """instructor.sealing.preloads reads the setup and test cells; coursekit.kernel.preload imports them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbformat
+
+    from instructor.sealing import preloads
+
+    release = Path(__file__).resolve().parent.parent / "release"
+    found = {path.stem: preloads(nbformat.read(path, as_version=4).cells) for path in release.glob("*/*.ipynb")}
+    assert set(found) == {"crawler", "toolkit", "runtime", "coming_soon"}
+    for name, modules in found.items():
+        assert f"coursekit.checks.{name}" in modules, (name, modules)
+        assert ("aiohttp" in modules) == ("bs4" in modules) == (name == "coming_soon"), (name, modules)
+
+    nb = nbformat.read(release / "01-crawler" / "crawler.ipynb", as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.source = "import aiohttp\nimport json\n" + answer.source  # the student's imports are not preloaded
+    setup = nb.cells[next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")]
+    setup.source = "import subprocess\nfrom . import relative\n" + setup.source  # nor what no answer may import
+    modules = preloads(nb.cells)
+    assert not {"aiohttp", "json", "subprocess", "relative"} & set(modules), modules
+
+    code = ("import sys\nfrom coursekit import kernel\nchecks = kernel.preload(sys.argv[1])\n"
+            "print(checks, 'aiohttp' in sys.modules, 'bs4' in sys.modules)")
+    run = lambda names: subprocess.run([sys.executable, "-c", code, names], capture_output=True, text=True,
+                                       check=True).stdout.split()
+    assert run(",".join(found["crawler"])) == ["['coursekit.checks.crawler']", "False", "False"]
+    assert run(",".join(found["coming_soon"])) == ["['coursekit.checks.coming_soon']", "True", "True"]

@@ -8,7 +8,7 @@ stay in the cells.
 
 from __future__ import annotations
 
-from coursekit.cinema import IsolatedCinemaSite
+from coursekit.cinema import IsolatedCinemaSite, isolated
 from coursekit.cinema.pages import detail_html, listing_html
 from coursekit.grading import expect, expect_no_leftover_tasks, fail, run_async
 
@@ -16,6 +16,7 @@ from coursekit.grading import expect, expect_no_leftover_tasks, fail, run_async
 
 
 def check_listing(parse_coming_soon, movies, origin):
+    isolated.warm()  # the crawl tests' sites: their process imports aiohttp while the parsers are checked
     expected = [{key: row[key] for key in ("title", "date", "url")} for row in (m.expected(origin) for m in movies)]
     got = parse_coming_soon(listing_html(movies, origin))
     expect(got, expected, f"parse_coming_soon of a page with {len(movies)} movies",
@@ -27,6 +28,7 @@ def check_listing(parse_coming_soon, movies, origin):
 
 
 def check_poster(parse_poster, movie, origin):
+    isolated.warm()
     got = parse_poster(detail_html(movie, origin))
     if got == "/img/logo.png":
         fail("parse_poster returned the site's logo, the first image on the page: "

@@ -10,9 +10,10 @@ expected answer itself, and reads the log over a pipe that only it holds::
         ...crawl site.url...
         site.log.peak_in_flight("detail")   # fetched from the child, as the server saw it
 
-The child is ``python -m coursekit.cinema.isolated``: it reads its settings as
-one JSON line, prints its port, then answers "log" with every request so far,
-and stops at "stop" or when its input closes.
+The child is ``python -m coursekit.cinema.isolated``: it reads a site's settings
+as one JSON line, prints its port, then answers "log" with every request so
+far; at "stop" it closes the site and waits for the next site's settings, and
+it ends when its input closes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import atexit
 import dataclasses
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -45,35 +47,105 @@ def _spawn() -> subprocess.Popen[str]:
     )
 
 
-# Children started ahead of time, so that a test's site is up at once: starting Python and
-# importing aiohttp takes about half a second, which a test would otherwise wait for each time.
-# Two, because a test cell may start its next site before a single spare has finished importing.
-SPARES = 2
-_spare: list[subprocess.Popen[str]] = []
-_spare_lock = threading.Lock()
+# Children started ahead of time and used again, so that a test's site is up at once: starting
+# Python and importing aiohttp costs about 0.4 s of CPU, which a test would otherwise wait for each
+# time, and a chapter-4 notebook starts a dozen sites. A child serves one site at a time; once its
+# site stops, the child waits for the next one (``_serve``). Every child belongs to this kernel, so
+# one student's sites never share a process with another's.
+#
+# The children and their pipes are held in a closure, never in an attribute: a cell that could hold
+# a test's child could answer the test's questions itself (a request log of its own making). A child
+# speaks one line for each line it reads, whatever it reads, so a site's own questions cannot leave
+# it out of step for the next site; one that ends or stops answering is never used again.
+SPARES = 2  # idle children kept: a test cell may hold two sites at once
 
 
-def _take() -> subprocess.Popen[str]:
-    with _spare_lock:
-        process = _spare.pop(0) if _spare else None
-        while len(_spare) < SPARES:
-            _spare.append(_spawn())  # warm for the next sites
-    if process is None or process.poll() is not None:
-        process = _spawn()
-    return process
+def _children():
+    spare: list[subprocess.Popen[str]] = []
+    serving: dict[int, tuple[object, subprocess.Popen[str], threading.Lock]] = {}  # id(site) -> ...
+    lock = threading.Lock()
+
+    def end(process: subprocess.Popen[str]) -> None:
+        process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            try:
+                stream.close()
+            except OSError:  # a broken pipe while flushing: the child is gone anyway
+                pass
+
+    def warm() -> None:
+        """Start a spare child now, so that the next site is up at once.
+
+        Called by the test side of the chapter that uses sites (coursekit.checks.coming_soon) and after
+        each start, not at import: every grading kernel imports this module, and spares there would cost
+        every other chapter's notebooks a Python process importing aiohttp.
+        """
+        if os.environ.get(CHILD):
+            return
+        with lock:
+            if not spare:
+                spare.append(_spawn())
+
+    def attach(site: object) -> None:
+        with lock:
+            process = spare.pop(0) if spare else None
+        warm()  # for the next site
+        if process is None or process.poll() is not None:
+            process = _spawn()
+        with lock:
+            serving[id(site)] = (site, process, threading.Lock())
+
+    def ask(site: object, question: object, timeout: float | None = None) -> str:
+        """The child's one-line answer to ``question`` ("" when it ended, or gave none within ``timeout``)."""
+        entry = serving.get(id(site))
+        if entry is None or entry[0] is not site:
+            raise RuntimeError("the site is not running: use `with IsolatedCinemaSite() as site`")
+        _, process, talking = entry
+        with talking:
+            process.stdin.write(json.dumps(question) + "\n")
+            process.stdin.flush()
+            if timeout is not None and not select.select([process.stdout], [], [], timeout)[0]:
+                return ""
+            line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the cinema site's process ended: {process.stderr.read()[-2000:]}")
+        return line
+
+    def detach(site: object) -> None:
+        """Stop the site; its child waits for the next site, or ends when enough are idle already."""
+        if not running(site):
+            return
+        process = serving[id(site)][1]
+        try:
+            # The child answers "stop" at once and closes the site behind it (a hanging reply would hold
+            # it for half a second); one that does not answer within a second is not used again.
+            answered = ask(site, "stop", timeout=1.0) == '"stopped"\n'
+        except (OSError, RuntimeError, ValueError):
+            answered = False
+        with lock:
+            serving.pop(id(site), None)
+            keep = answered and len(spare) < SPARES and process.poll() is None
+            if keep:
+                spare.append(process)
+        if not keep:
+            end(process)
+
+    def running(site: object) -> bool:
+        entry = serving.get(id(site))
+        return entry is not None and entry[0] is site
+
+    def drop_all() -> None:
+        with lock:
+            for process in spare:
+                process.kill()
+            spare.clear()
+
+    return warm, attach, ask, detach, running, drop_all
 
 
-if os.environ.get("NBGRADER_EXECUTION") and not os.environ.get(CHILD):
-    # Grading: tests will want sites soon, so the first ones are warm too.
-    _spare.extend(_spawn() for _ in range(SPARES))
-
-
-@atexit.register
-def _drop_spare() -> None:
-    with _spare_lock:
-        for process in _spare:
-            process.kill()
-        _spare.clear()
+warm, _attach, _ask_child, _detach, _running, _drop_spare = _children()
+atexit.register(_drop_spare)
 
 
 class _PipedLog(RequestLog):
@@ -110,45 +182,25 @@ class IsolatedCinemaSite:
             "page_latency": dict(page_latency or {}),
             "faults": self.faults,
         }
-        self._process: subprocess.Popen[str] | None = None
-        self._lock = threading.Lock()
         self.port: int | None = None
         self.log = _PipedLog(self._ask)
 
     @property
     def url(self) -> str:
-        if self._process is None:
+        if not _running(self):
             raise RuntimeError("the site is not running: use `with IsolatedCinemaSite() as site`")
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> IsolatedCinemaSite:
-        self._process = _take()
+        _attach(self)
         self.port = self._ask(self._settings)["port"]
         return self
 
     def _ask(self, question) -> object:
-        process = self._process
-        if process is None:
-            raise RuntimeError("the site is not running")
-        with self._lock:
-            process.stdin.write(json.dumps(question) + "\n")
-            process.stdin.flush()
-            line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the cinema site's process ended: {process.stderr.read()[-2000:]}")
-        return json.loads(line)
+        return json.loads(_ask_child(self, question))
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        # Everything a test asks of the site was asked over the pipe already: no graceful
-        # shutdown to wait for (a hanging reply would hold it for half a second).
-        process.kill()
-        process.wait()
-        process.stdin.close()
-        process.stdout.close()
-        process.stderr.close()
+        _detach(self)
 
     def __enter__(self) -> IsolatedCinemaSite:
         return self.start()
@@ -162,27 +214,30 @@ class IsolatedCinemaSite:
 
 
 def _serve() -> None:
-    first = sys.stdin.readline()
-    if not first:  # a spare that nobody needed
-        return
-    settings = json.loads(first)
-    movies = [Movie(**row) for row in settings["movies"]]
-    site = CinemaSite(movies, latency=settings["latency"], page_latency=settings["page_latency"],
-                      faults=settings["faults"]).start()
-    try:
+    """One site after another, each from a line of settings, until the input closes."""
+    for first in sys.stdin:
+        settings = json.loads(first)
+        movies = [Movie(**row) for row in settings["movies"]]
+        site = CinemaSite(movies, latency=settings["latency"], page_latency=settings["page_latency"],
+                          faults=settings["faults"]).start()
         print(json.dumps({"port": site.port}), flush=True)
-        for line in sys.stdin:
-            question = json.loads(line)
-            if question == "log":
-                answer = [dataclasses.asdict(e) for e in site.log.of()]
-            elif question == "clear":
-                site.log.clear()
-                answer = None
+        try:
+            for line in sys.stdin:
+                question = json.loads(line)
+                if question == "log":
+                    answer = [dataclasses.asdict(e) for e in site.log.of()]
+                elif question == "clear":
+                    site.log.clear()
+                    answer = None
+                else:
+                    break
+                print(json.dumps(answer), flush=True)
             else:
-                break
-            print(json.dumps(answer), flush=True)
-    finally:
-        site.stop()
+                return  # the input closed: the kernel is gone
+        finally:
+            # Closing waits for hanging replies: behind the answer, in a thread, so the next site starts now.
+            threading.Thread(target=site.stop, daemon=True).start()
+        print(json.dumps("stopped"), flush=True)
 
 
 if __name__ == "__main__":
