@@ -97,3 +97,4 @@ if sys.argv[1:2] == ["autograde"]:
         sandbox.require()
     except sandbox.SandboxUnavailable as error:
         sys.exit(f"nbgrader autograde refused: {error}")
+    print(f"nbgrader autograde: {sandbox.summary()}", file=sys.stderr, flush=True)

@@ -152,7 +152,7 @@ def run(course: Path, jobs: int, assignment: str | None = None, student: str | N
     status = read_status(course)
     done = failed = 0
     started = time.perf_counter()
-    print(f"autograde: {len(work)} submission(s), {jobs} at a time", file=out, flush=True)
+    print(f"autograde: {len(work)} submission(s), {jobs} at a time; {sandbox.summary()}", file=out, flush=True)
 
     def finished(row: dict) -> None:
         nonlocal done, failed

@@ -44,6 +44,14 @@ def pattern_of(message: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:400]
 
 
+def score_rows(scores: list[float], max_score: float) -> list[tuple[str, int]]:
+    """The histogram's rows: one per whole score and one per score in between that someone has
+    (3.5 is its own row, not filed under 4), with how many students have it."""
+    histogram = Counter(scores)
+    shown = sorted(set(range(int(max_score) + 1)) | set(histogram))
+    return [(f"{p:g} point{'' if p == 1 else 's'}", histogram.get(p, 0)) for p in shown]
+
+
 def bars(values: list[tuple[str, float]], maximum: float, unit: str | tuple[str, str] = "", width: int = 420) -> str:
     """A horizontal bar chart as inline SVG; unit is a suffix, or (singular, plural) words."""
     row = 22
@@ -78,12 +86,9 @@ def build(course: Path) -> str:
         if not scores:
             sections.append("<p>No graded submission yet.</p>")
             continue
-        # One bar per whole score and per score in between that someone has (3.5 is not filed under 4).
-        histogram = Counter(scores)
-        shown = sorted(set(range(int(max_score) + 1)) | set(histogram))
+        rows = score_rows(scores, max_score)
         sections.append(f"<h3>Scores (of {max_score:g}; mean {sum(scores) / len(scores):.1f})</h3>")
-        sections.append(bars([(f"{p:g} point{'' if p == 1 else 's'}", histogram.get(p, 0)) for p in shown],
-                             max(histogram.values()), unit=("student", "students")))
+        sections.append(bars(rows, max(n for _, n in rows), unit=("student", "students")))
         passed: Counter[str] = Counter()
         seen: Counter[str] = Counter()
         messages: dict[str, Counter[str]] = defaultdict(Counter)

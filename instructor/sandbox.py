@@ -111,6 +111,15 @@ def require() -> None:
         raise SandboxUnavailable(INSTALL_HINT.format(why=_probed[0]))
 
 
+def summary() -> str:
+    """One line for the start of a grading run: whether submissions run sandboxed, and what that means."""
+    if sandbox_disabled():
+        return ("the sandbox is OFF (COURSE_SANDBOX=off): submissions run as you, with your files and network "
+                "(for a trusted machine only)")
+    return ("every kernel runs in a bubblewrap sandbox (instructor/sandbox.py): a user of its own, no network, "
+            "the course's files out of reach, a small private /tmp, limits on time, memory and processes")
+
+
 def _namespace_args() -> list[str]:
     """Namespaces: as root, a real other uid is set inside (setpriv); otherwise a user namespace maps one."""
     # No --new-session: the kernel stays in bwrap's process group, so nbgrader's interrupt

@@ -76,9 +76,11 @@ def run_all(page, path: str, timeout: float = 120) -> list[dict]:
     wait_for_idle_panel(page, path)
     page.evaluate(RUN_ALL_JS, path)
     deadline, started = time.monotonic() + timeout, time.monotonic()
+    idle_since = None
     while True:  # done when the kernel is idle again and no cell is queued
         page.wait_for_timeout(1000)
         state = page.evaluate(CELLS_JS, path)
+        idle_since = None if state["busy"] else (idle_since or time.monotonic())
         if not state["busy"] and not any(c["count"] for c in state["cells"]) and time.monotonic() - started > 10:
             page.evaluate(RUN_ALL_JS, path)  # the command came before the notebook was ready: again
             started = time.monotonic()
@@ -87,8 +89,8 @@ def run_all(page, path: str, timeout: float = 120) -> list[dict]:
         if not state["busy"] and not queued:
             return state["cells"]
         errors = [o for c in state["cells"] for o in c["outputs"] if o["output_type"] == "error"]
-        if not state["busy"] and errors:
-            return state["cells"]  # JupyterLab stops running the cells after an error
+        if errors and idle_since and time.monotonic() - idle_since > 3:
+            return state["cells"]  # JupyterLab stopped at an error (a cell not tagged raises-exception)
         if time.monotonic() > deadline:
             shoot(page, "timeout-" + path.replace("/", "-"))
             raise AssertionError(f"{path}: cells still running after {timeout} s (screenshot in screenshots/)")

@@ -144,6 +144,27 @@ def test_each_test_cell_passes_alone(assignment):
         assert not failed, f"{path.name}: {failed}"
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_run_all_on_a_half_done_notebook_reaches_the_last_cell(assignment):
+    """As JupyterLab's Run All does: a cell that raises stops the run unless it is tagged raises-exception
+    (nbclient honours the tag as JupyterLab does). The answer, Try-it and test cells of an unfinished
+    exercise raise, so each carries the tag."""
+    from nbclient import NotebookClient
+
+    for path in notebooks("release", assignment):
+        nb = nbtools.read(path)
+        tagged = {c.id for c in nb.cells if "raises-exception" in c.metadata.get("tags", [])}
+        first = next(iter(nbtools.reference_answers(nbtools.read(ROOT / "source" / assignment / path.name)).items()))
+        half_done = nbtools.fill(nb, dict([first]))
+        NotebookClient(half_done, timeout=120, kernel_name="python3", allow_errors=False,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        code = [c for c in half_done.cells if c.cell_type == "code"]
+        assert all(c.execution_count for c in code), f"{path.name}: Run All stopped before the end"
+        failed = [c for c in code if any(o.output_type == "error" for o in c.outputs)]
+        assert failed and all(c.id in tagged or c.metadata.get("nbgrader", {}).get("grade_id") == "policy_check"
+                              for c in failed), path.name
+
+
 def test_release_holds_no_solution_or_hidden_test():
     sources = [nbtools.read(path) for a in ASSIGNMENTS for path in notebooks("source", a)]
     secrets = nbtools.secret_lines(sources)

@@ -115,6 +115,12 @@ def baseline(course):
     return run
 
 
+def test_plain_nbgrader_autograde_says_it_is_sandboxed_and_prints_no_kernel_banner(baseline):
+    first = baseline["log"].lstrip().splitlines()[0]
+    assert first.startswith("nbgrader autograde: every kernel runs in a bubblewrap sandbox"), first
+    assert "Ctrl-C will not work" not in baseline["log"] and "--existing" not in baseline["log"]
+
+
 def folder_bytes(folder: Path) -> int:
     """What the grader's folder itself holds (the link to the sandbox's sockets is not followed)."""
     total = 0

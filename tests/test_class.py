@@ -97,6 +97,16 @@ def points(course, module, student):
         return {g.name: g.score for g in nb.grades}
 
 
+def test_the_class_list_never_reaches_git():
+    """roster.csv holds students' names and emails: the repository ignores it wherever it is made."""
+    import subprocess
+
+    from conftest import ROOT
+
+    for path in ("roster.csv", "some/folder/roster.csv"):
+        assert subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0, path
+
+
 def test_collect_takes_what_it_should_and_says_why_it_skips_the_rest(term):
     course, (moodle, canvas), again, *_ = term
     assert "took 5 notebook(s) of 5 student(s), skipped 3 file(s)" in moodle.stdout
