@@ -16,6 +16,11 @@ gives: the same nbgrader code grades every submission either way.  Should a
 grading process die, the submissions it held are graded again, each by a
 plain ``nbgrader autograde`` process of its own.
 
+Before a submission is graded its old feedback page goes (it described the old
+grade); a submission that fails leaves no grade in the gradebook either, so
+grades.csv, the gradebook and feedback agree.  A folder that holds none of the
+assignment's notebooks fails at once, with the file name it should hold.
+
 It prints progress (done, failed, time left), keeps each submission's log in
 ``logs/autograde/<assignment>/<student>.log``, and records how each one ended
 in ``logs/autograde/status.json`` (graded, or failed with the reason), which
@@ -29,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -120,11 +126,42 @@ def _start_worker(course: str) -> None:
     _api = NbGraderAPI(config=config)
 
 
+def misnamed(course: Path, assignment: str, student: str) -> str | None:
+    """Why a submission folder holds none of the assignment's notebooks, naming the files it should hold."""
+    expected = sorted(p.name for p in (course / "source" / assignment).glob("*.ipynb"))
+    folder = course / "submitted" / student / assignment
+    found = sorted(p.name for p in folder.glob("*.ipynb"))
+    if not expected or set(expected) & set(found):
+        return None
+    return (f"submitted/{student}/{assignment}/ holds {', '.join(found) or 'no notebook'} but not "
+            f"{', '.join(expected)}: rename the student's notebook to {expected[0]} (make collect does it) "
+            "and grade again")
+
+
 def _grade_in_worker(course: str, assignment: str, student: str) -> dict:
+    from nbgrader.api import Gradebook, MissingEntry
+
     started = time.perf_counter()
-    result = _api.autograde(assignment, student, force=True, create=True)
-    log = result.get("log", "") + result.get("error", "")
-    return record(Path(course), assignment, student, log, not result["success"], started)
+    coursedir = _api.coursedir
+    # Feedback describes a grade: the grade is about to change, so the old page goes (make feedback writes anew).
+    shutil.rmtree(coursedir.format_path(coursedir.feedback_directory, student, assignment), ignore_errors=True)
+    wrong_name = misnamed(Path(course), assignment, student)
+    if wrong_name:
+        row = record(Path(course), assignment, student, wrong_name, True, started)
+        row["reason"] = wrong_name
+    else:
+        result = _api.autograde(assignment, student, force=True, create=True)
+        log = result.get("log", "") + result.get("error", "")
+        row = record(Path(course), assignment, student, log, not result["success"], started)
+    if row["status"] == "failed":
+        # What the gradebook held was the grade of a submission that is no longer there: grades.csv,
+        # the gradebook and feedback then agree that this one has no grade.
+        with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+            try:
+                gb.remove_submission(assignment, student)
+            except MissingEntry:
+                pass
+    return row
 
 
 def read_status(course: Path) -> dict[str, dict]:

@@ -8,7 +8,15 @@ it in a folder of that name); Canvas names it ``<name>_<id>_<submission>_<file>`
 resubmitted files.  The numeric id becomes the student id.  Browsers save a
 second download as ``crawler (1).ipynb``: such names are brought back to the
 notebook's own, and a lone notebook under another name is taken as the
-assignment's only notebook.  A file is never placed over a newer submission.
+assignment's only notebook.
+
+Which one is graded: of all the notebooks a student handed in for an
+assignment notebook, the latest one that is a readable notebook.  A file is
+never placed over a newer submission, and a broken file (not a notebook, cut
+short) never replaces a readable one; if a student handed in nothing readable,
+the latest file is placed, and grading says why it fails.  Nothing is lost:
+every file taken from a download is also kept in
+``archive/<assignment>/<student>/`` under its time and its name in the zip.
 Each submission gets nbgrader's ``timestamp.txt`` (the time in the zip), so
 nbgrader computes lateness against the due date.  Everything taken or skipped
 is reported with the reason.
@@ -43,6 +51,28 @@ class Entry:
     late_mark: bool = False
     action: str = ""  # "taken", "skipped"
     reason: str = ""
+    readable: bool = False
+    kept: str = ""  # where the archive keeps this file
+
+
+def readable(data: bytes) -> bool:
+    """Whether ``data`` is a notebook nbgrader can read (JSON of the notebook format)."""
+    import nbformat
+
+    try:
+        nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception:  # any way of not being a notebook: bad JSON, bad encoding, not the format
+        return False
+    return True
+
+
+def keep(course: Path, assignment: str, entry: Entry, data: bytes) -> None:
+    """Keep a copy of every file handed in: archive/<assignment>/<student>/<time> <name in the zip>."""
+    folder = course / "archive" / assignment / (entry.student or "unknown")
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{entry.time:%Y%m%d-%H%M%S} {PurePosixPath(entry.path).name}"
+    (folder / name).write_bytes(data)
+    entry.kept = str((folder / name).relative_to(course))
 
 
 def notebooks_of(course: Path, assignment: str) -> list[str]:
@@ -112,11 +142,18 @@ def collect(course: Path, assignment: str, archive: Path, pattern: str | None = 
                 entry.action, entry.reason = "skipped", how
                 continue
             entry.reason = how
+            data = zf.read(info)
+            keep(course, assignment, entry, data)
+            entry.readable = readable(data)
             key = (entry.student, entry.notebook)
             if key in chosen:
                 other, _ = chosen[key]
-                older = min((other, entry), key=lambda e: (e.time, _revision(e.path)))
-                older.action, older.reason = "skipped", "an older file of the same student and notebook"
+                # The latest readable one wins; a broken file only when no readable one was handed in.
+                older = min((other, entry), key=lambda e: (e.readable, e.time, _revision(e.path)))
+                older.action = "skipped"
+                older.reason = ("an older file of the same student and notebook" if older.readable or not
+                                (other.readable or entry.readable) else "not a readable notebook, and a readable one "
+                                "was handed in")
                 if older is other:
                     chosen[key] = (entry, info)
             else:
@@ -127,6 +164,10 @@ def collect(course: Path, assignment: str, archive: Path, pattern: str | None = 
             existing = read_timestamp(folder)
             if target.exists() and existing is not None and existing >= entry.time:
                 entry.action, entry.reason = "skipped", f"submitted/ already holds a newer or equal one ({existing:%Y-%m-%d %H:%M})"
+                continue
+            if target.exists() and not entry.readable and readable(target.read_bytes()):
+                entry.action = "skipped"
+                entry.reason = "not a readable notebook: submitted/ keeps the readable one handed in before"
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             target.write_bytes(zf.read(info))

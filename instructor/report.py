@@ -86,9 +86,9 @@ def build(course: Path) -> str:
         if not scores:
             sections.append("<p>No graded submission yet.</p>")
             continue
-        rows = score_rows(scores, max_score)
+        histogram = score_rows(scores, max_score)
         sections.append(f"<h3>Scores (of {max_score:g}; mean {sum(scores) / len(scores):.1f})</h3>")
-        sections.append(bars(rows, max(n for _, n in rows), unit=("student", "students")))
+        sections.append(bars(histogram, max(n for _, n in histogram), unit=("student", "students")))
         passed: Counter[str] = Counter()
         seen: Counter[str] = Counter()
         messages: dict[str, Counter[str]] = defaultdict(Counter)

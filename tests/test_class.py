@@ -206,3 +206,56 @@ def test_one_student_can_be_graded_again(term):
     assert "autograde: 1 submission(s)" in result.stdout and "[1/1] 01-crawler 1002: graded" in result.stdout
     assert points(course, crawler, "1002") == crawler.VARIANTS["tasks_awaited_one_by_one"][1]
     assert (course.root / "logs" / "autograde" / "status.json").stat().st_mtime >= before
+
+
+def test_a_broken_resubmission_loses_nothing_and_everything_agrees(term):
+    course = term[0]
+
+    def collect(name: str, data: bytes, when) -> str:
+        download = course.root / name
+        with zipfile.ZipFile(download, "w") as zf:
+            add(zf, "Fa Fang_1006_assignsubmission_file_crawler.ipynb", data, when=when)
+        return course.run("make", "--no-print-directory", "collect", "ASSIGNMENT=01-crawler", f"ZIP={download}").stdout
+
+    release = nbtools.read(course.root / "release" / "01-crawler" / "crawler.ipynb")
+    good = notebook_bytes(nbtools.fill(release, nbtools.reference_answers(
+        nbtools.read(course.root / "source" / "01-crawler" / "crawler.ipynb"))))
+    collect("first.zip", good, (2026, 2, 25, 10, 0, 0))
+    course.run("make", "--no-print-directory", "autograde", "ASSIGNMENT=01-crawler", "STUDENT=1006")
+    course.make("feedback")
+    feedback = course.root / "feedback" / "1006" / "01-crawler" / "crawler.html"
+    assert feedback.exists() and sum(points(course, crawler, "1006").values()) == sum(crawler.FULL.values())
+
+    said = collect("second.zip", good[: len(good) // 2], (2026, 2, 26, 10, 0, 0))  # newer, cut short
+    assert "not a readable notebook: submitted/ keeps the readable one handed in before" in said, said
+    submitted = course.root / "submitted" / "1006" / "01-crawler" / "crawler.ipynb"
+    assert submitted.read_bytes() == good
+    kept = sorted(p.name for p in (course.root / "archive" / "01-crawler" / "1006").iterdir())
+    assert kept == ["20260225-100000 Fa Fang_1006_assignsubmission_file_crawler.ipynb",
+                    "20260226-100000 Fa Fang_1006_assignsubmission_file_crawler.ipynb"], kept
+
+    # The same broken file put there by hand: graded, it fails, and nothing still shows the old grade.
+    submitted.write_bytes(good[: len(good) // 2])
+    course.run("make", "--no-print-directory", "autograde", "ASSIGNMENT=01-crawler", "STUDENT=1006", check=False)
+    course.make("grades")
+    with open(course.root / "grades.csv", newline="", encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if (r["assignment"], r["student_id"]) == ("01-crawler", "1006"))
+    assert row["score"] == "" and row["status"].startswith("failed:"), row
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        assert "1006" not in {s.student.id for s in gb.assignment_submissions("01-crawler")}
+    assert not feedback.exists()
+    submitted.write_bytes(good)  # as it was, for the tests after this one
+
+
+def test_a_misnamed_notebook_is_reported_with_the_name_it_needs(term):
+    course = term[0]
+    folder = course.root / "submitted" / "1006" / "02-toolkit"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "my_toolkit_answers.ipynb").write_text("{}", encoding="utf-8")
+    result = course.run("make", "--no-print-directory", "autograde", "ASSIGNMENT=02-toolkit", "STUDENT=1006",
+                        check=False)
+    status = json.loads((course.root / "logs" / "autograde" / "status.json").read_text(encoding="utf-8"))
+    reason = status["02-toolkit/1006"]["reason"]
+    assert "my_toolkit_answers.ipynb" in reason and "rename the student's notebook to toolkit.ipynb" in reason
+    assert "No notebooks found" not in result.stdout and "toolkit.ipynb" in result.stdout
+
