@@ -17,6 +17,7 @@ from pathlib import Path
 from jupyterlab_server.workspaces_handler import WorkspacesManager
 
 from coursekit.messages import LANGUAGES, declared_language
+from coursekit.start import as_root
 
 # The course folder: the one holding this package.
 REPO = Path(__file__).resolve().parent.parent
@@ -171,6 +172,8 @@ def lab_command(root: Path, folder: Path, *extra: str, language: str = "en") -> 
         f"--LabApp.workspaces_dir={folder}",
         # LabApp's, not ServerApp's: the lab extension sets the server's own, and the URL printed.
         f"--LabApp.default_url=/lab/workspaces/{workspace_name(language)}",
+        # Containers and many cloud shells run everything as root, where Jupyter refuses to start without it.
+        *(["--allow-root"] if as_root() else []),
         *extra,
     ]
 

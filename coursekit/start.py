@@ -53,6 +53,14 @@ def install(folder: Path, extras: str = "") -> Path:
     return python
 
 
+def as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+ROOT_NOTE = ("You are root here (a container or a cloud shell, as a rule): JupyterLab will start with --allow-root, "
+             "which Jupyter asks for as root. On your own computer, run the course as your own user instead.")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursekit.start", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -63,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     if sys.version_info < OLDEST:
         found = ".".join(map(str, sys.version_info[:3]))
         return f"The course needs Python 3.11 or newer; this is {found}. Install a newer Python and run this with it."
+    if not args.install_only and as_root():
+        print(ROOT_NOTE, flush=True)  # said before the install, not after a minute of it
     python = install(args.venv.resolve(), args.extras)
     if args.install_only:
         return 0

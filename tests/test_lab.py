@@ -118,3 +118,10 @@ def test_binder_configuration_opens_the_workspace(course_root, tmp_path_factory)
             assert "notebook:my-work/01-crawler/crawler.ipynb" in json.load(response)["data"]
     finally:
         stop(server, *log)
+
+
+@pytest.mark.parametrize("uid, allowed", [(0, True), (1000, False)])
+def test_jupyterlab_is_allowed_to_start_as_root_only_as_root(monkeypatch, course_root, uid, allowed):
+    monkeypatch.setattr(os, "geteuid", lambda: uid)
+    command = lab.lab_command(course_root, course_root / "workspaces")
+    assert ("--allow-root" in command) == allowed
