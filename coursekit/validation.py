@@ -130,13 +130,97 @@ PREPROCESSORS = [CheckCellMetadata, ClearOutput, ScreenForValidation, Execute]
 
 
 def install() -> None:
-    """Make ``nbgrader validate`` (and the Validate button) screen as the autograder does: call it in nbgrader_config.py.
+    """Make ``nbgrader validate`` (and the Validate button) screen as the autograder does, and report each
+    failure in a few lines: call it in nbgrader_config.py.
 
     nbgrader 0.9.6 does not read ``Validator.preprocessors`` from config (the trait is not config=True): set its default.
     """
     from nbgrader.validator import Validator
 
     Validator.class_traits()["preprocessors"].default_value = list(PREPROCESSORS)
+    if getattr(Validator.validate, "_concise", False):
+        return
+    failed_cells, validate = Validator._get_failed_cells, Validator.validate
+
+    def _get_failed_cells(self, nb):
+        cells = failed_cells(self, nb)
+        self._course_failed = (cells, nb.metadata)  # as they ran: their outputs hold the messages
+        return cells
+
+    def concise_validate(self, filename):
+        """nbgrader's report, each failed cell shown as its exercise and message, then the student's own lines.
+
+        nbgrader shows a failed test's whole source, then the whole traceback; the message a student needs
+        came after the test's code and the toolkit's frames (line 143 of 193 with one exercise of four done).
+        """
+        import nbformat
+
+        nb = nbformat.read(filename, as_version=4)
+        if not any(cell.metadata.get("nbgrader") for cell in nb.cells):
+            # A lecture: nothing is graded, so nothing to run (nbgrader ran it all, then said "Success!").
+            text = "\n".join(LECTURE[code] for code in _report_language(nb.metadata).split("+") if code in LECTURE)
+            return {"failed": [{"source": text or LECTURE["en"], "error": "", "raw_error": ""}]}
+        self._course_failed = ([], {})
+        results = validate(self, filename)
+        cells, metadata = self._course_failed
+        failed = results.get("failed", [])
+        if len(failed) == len(cells):
+            from nbconvert.filters.ansi import ansi2html
+
+            language = _report_language(metadata)
+            for entry, cell in zip(failed, cells):
+                title, text = failure_summary(cell, language)
+                entry.update(source=title, raw_error=text, error=ansi2html(text))
+        return results
+
+    concise_validate._concise = True
+    Validator._get_failed_cells = _get_failed_cells
+    Validator.validate = concise_validate
+
+
+LECTURE = {"en": "Nothing to validate: this notebook is a lecture, with no exercises. Validate checks an "
+                  "assignment (your copy in my-work/).",
+           "zh": "这里没有需要验证的内容：这是一讲讲义，没有练习。Validate 检查的是作业（my-work/ 里你的副本）。"}
+NOT_DONE = {"en": "not done yet (the answer cell still raises NotImplementedError)",
+            "zh": "还没有完成（答案单元格仍然抛出 NotImplementedError）"}
+EXERCISE = {"en": "Exercise {name}", "zh": "练习 {name}"}
+YOUR_LINES = {"en": "Where it happened, in your code:", "zh": "出错的位置，在你的代码里："}
+
+
+def _report_language(metadata) -> str:
+    from coursekit.messages import chosen_language, declared_language
+
+    return chosen_language(declared_language(metadata), None)
+
+
+def failure_summary(cell, language: str = "en") -> tuple[str, str]:
+    """(title, text) for a failed cell: its exercise and the first line of its message; then the message
+    whole, and only the frames of the student's own cells (the test's own frame and the toolkit's are dropped).
+    ``language``: en, zh, or both (en+zh, the bilingual edition)."""
+    import re
+
+    languages = [code for code in language.split("+") if code in EXERCISE] or ["en"]
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    name = grade_id.removeprefix("test_") or "?"
+    title = EXERCISE[languages[0]].format(name=name)
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors:  # partial credit, or no response: nbgrader's own words
+        return title, "Partial credit; passed some but not all of the tests"
+    error = errors[0]
+    ename, evalue = error.get("ename", ""), error.get("evalue", "")
+    if ename == "NotImplementedError":
+        message = "\n".join(NOT_DONE[code] for code in languages)
+    else:
+        message = f"{ename}: {evalue}".strip()  # the test's message is in the notebook's language(s) already
+    strip = re.compile(r"\x1b\[[0-9;]*m")
+    frames = [strip.sub("", part) for part in error.get("traceback", [])]
+    # IPython's frames: the test cell's own, the toolkit's (files), the student's cells (another Cell In[n]).
+    own = f"Cell In[{cell.get('execution_count')}]"
+    yours = [part for part in frames[:-1] if part.startswith("Cell In[") and not part.startswith(own)]
+    text = message
+    if yours and ename != "NotImplementedError":
+        text += "\n\n" + "\n".join(YOUR_LINES[code] for code in languages) + "\n" + "\n".join(yours)
+    return f"{title}: {message.splitlines()[0] if message else ename}", text
 
 
 # The autograder's limit for a cell, the same in the course's and the student repository's configuration.

@@ -111,3 +111,30 @@ def test_the_validate_button_gives_the_same_verdict(tmp_path):
     assert answer["success"], answer
     failed = answer["value"].get("failed", [])
     assert any("自动评分没有运行这个单元格" in cell["raw_error"] for cell in failed), answer
+
+
+def test_each_failure_is_its_exercise_and_message_then_only_the_students_lines(tmp_path):
+    """Not the test's source, not the toolkit's frames: the message first, in a few lines."""
+    wrong = crawler.VARIANTS["tasks_awaited_one_by_one"][0]
+    broken = {"crawl_with_gather": "async def crawl_with_gather(urls: list[str]) -> list[str]:\n    return 1 / 0\n"}
+    output = validate(write(tmp_path, answered(crawler, {**wrong, **broken}, ROOT, "en")))
+    failures = output.split("The following cell failed:")[1:]
+    assert len(failures) == 2, output
+    tasks, gather = failures
+    assert tasks.split("The error was:")[0].strip().startswith("Exercise crawl_with_tasks: AssertionError:"), tasks
+    first_lines = "\n".join(tasks.split("The error was:")[1].strip().splitlines()[:3])
+    assert "took 10 s of loop time instead of 4 s" in first_lines, tasks
+    assert gather.split("The error was:")[0].strip() == "Exercise crawl_with_gather: ZeroDivisionError: division by zero"
+    lines = gather.split("The error was:")[1]
+    assert "Where it happened, in your code:" in lines and "return 1 / 0" in lines, gather
+    for text in failures:  # what the student did not write is not shown
+        assert "from coursekit.checks" not in text and "coursekit/" not in text, text
+
+
+def test_validate_on_a_lecture_says_there_is_nothing_to_validate_at_once(tmp_path):
+    import shutil
+
+    lecture = tmp_path / "lecture.ipynb"
+    shutil.copy(ROOT / "notebooks" / "01-crawler.ipynb", lecture)
+    output = validate(lecture)  # no kernel starts: it ran every cell for 39 s before
+    assert "Kernel" not in output and "Nothing to validate: this notebook is a lecture" in output and "Success!" not in output, output
