@@ -54,8 +54,9 @@ def configure_student(config_dir: Path, root: Path | None = None) -> None:
     """
     server = config_dir / "jupyter_server_config.d" / "zz-course-student.json"
     server.parent.mkdir(parents=True, exist_ok=True)
-    server.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in SERVER_EXTENSIONS_OFF}}},
-                                 indent=1), encoding="utf-8")
+    server.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in SERVER_EXTENSIONS_OFF}},
+                                  # Jupyter's own list, and the install's coursekit.egg-info: nothing a student needs.
+                                  "ContentsManager": {"hide_globs": HIDDEN}}, indent=1), encoding="utf-8")
     # JupyterLab's own settings: read from jupyter_lab_config.json (the server's files do not reach them).
     settings: dict = {"news_url": None}
     if root is not None:
@@ -149,10 +150,38 @@ def workspace_name(language: str) -> str:
     return WORKSPACE if language == "en" else f"{WORKSPACE}-{language}"
 
 
+HIDDEN = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info"]
+
+
+def stamp_language_info(paths) -> list[Path]:
+    """Give each notebook the language_info of this Python's kernel; the notebooks it changed.
+
+    JupyterLab writes the kernel's language_info (its version too) into a notebook as soon as the kernel
+    starts: a notebook saved with another one shows the unsaved-changes dot on opening, with no edit.
+    """
+    from ipykernel.ipkernel import IPythonKernel
+
+    info = json.loads(json.dumps(IPythonKernel.language_info))
+    changed = []
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if data.get("metadata", {}).get("language_info") != info:
+            data.setdefault("metadata", {})["language_info"] = info
+            path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
 def prepare(root: Path) -> Path:
     """Copy the assignments and write a workspace per edition; return the workspaces folder."""
     for target in copy_assignments(root):
         print(f"copied {target.relative_to(root)} from release/ (your answers go there)")
+    if not (root / "source").exists():  # the student repository: its notebooks open clean in this Python
+        stamp_language_info([path for folder in ("notebooks", "my-work") for path in (root / folder).rglob("*.ipynb")
+                             if ".ipynb_checkpoints" not in path.parts])
     folder = workspaces_dir(root)
     # JupyterLab's own manager names the file as the server will look for it.
     manager = WorkspacesManager(str(folder))

@@ -166,12 +166,31 @@ class Timeline:
         return f'<table style="border-collapse:collapse">{"".join(rows)}{axis}</table>'
 
 
+class _Drawn:
+    """The chart as it stands, as plain HTML and text: what a live chart leaves once every lane has stopped.
+
+    A widget needs its model in a running kernel: after a restart, or in the notebook reopened, JupyterLab
+    shows "Error displaying widget: model not found" in its place. Plain HTML is saved with the notebook.
+    """
+
+    def __init__(self, timeline: Timeline) -> None:
+        self._html, self._text = timeline._repr_html_(), timeline.text()
+
+    def _repr_html_(self) -> str:
+        return f'<div class="coursekit-timeline">{self._html}</div>'
+
+    def __repr__(self) -> str:
+        return self._text
+
+
 class _LiveView:
     """The chart as an ipywidgets HTML widget, redrawn as events arrive.
 
     JupyterLab updates the widget in place while the cell runs. The display
     also carries the text chart, which is what nbclient, CI and terminals
-    keep: the display is updated along with the widget.
+    keep: the display is updated along with the widget. Once every lane has
+    stopped, the display becomes plain HTML (``_Drawn``), which survives a
+    restart and reopening; an event after that brings the widget back.
     """
 
     def __init__(self, timeline: Timeline) -> None:
@@ -192,4 +211,6 @@ class _LiveView:
     def redraw(self) -> None:
         self.widget.value = self._timeline._repr_html_()
         if self._handle is not None:
-            self._handle.update(self.widget)
+            lanes = self._timeline.lanes.values()
+            finished = bool(lanes) and all(lane.start is not None and lane.stop is not None for lane in lanes)
+            self._handle.update(_Drawn(self._timeline) if finished else self.widget)

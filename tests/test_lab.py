@@ -125,3 +125,23 @@ def test_jupyterlab_is_allowed_to_start_as_root_only_as_root(monkeypatch, course
     monkeypatch.setattr(os, "geteuid", lambda: uid)
     command = lab.lab_command(course_root, course_root / "workspaces")
     assert ("--allow-root" in command) == allowed
+
+
+def test_the_student_notebooks_open_clean_in_this_python(course_root):
+    """JupyterLab writes the kernel's language_info into a notebook when its kernel starts: the same
+    language_info on disk means no unsaved-changes dot on opening."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    lab.prepare(course_root)  # course_root is a student repository: no source/
+    notebooks = [*(course_root / "notebooks").rglob("*.ipynb"), *(course_root / "my-work").rglob("*.ipynb")]
+    assert notebooks
+    for path in notebooks:
+        assert json.loads(path.read_text(encoding="utf-8"))["metadata"]["language_info"] == IPythonKernel.language_info
+    assert lab.stamp_language_info(notebooks) == []  # the next start changes nothing
+
+
+def test_the_file_browser_hides_the_installs_egg_info(tmp_path):
+    lab.configure_student(tmp_path)
+    server = json.loads((tmp_path / "jupyter_server_config.d" / "zz-course-student.json").read_text(encoding="utf-8"))
+    assert "*.egg-info" in server["ContentsManager"]["hide_globs"]
+    assert "__pycache__" in server["ContentsManager"]["hide_globs"]  # Jupyter's own list is kept

@@ -101,6 +101,9 @@ def test_1_the_launch_link_opens_lecture_and_assignment_side_by_side(published, 
     visible = page.evaluate("""() => Array.from(window.jupyterapp.shell.widgets('main'))
                                  .filter(w => w.isVisible).map(w => w.context?.path)""")
     assert set(visible) == {LECTURE, ASSIGNMENT}, visible  # both in view at once, not two tabs
+    page.wait_for_timeout(1000)  # the kernels' language_info has reached the models by now
+    dirty = page.evaluate("(paths) => paths.map((p) => (" + PANEL_JS + ")(p).context.model.dirty)", [LECTURE, ASSIGNMENT])
+    assert dirty == [False, False], dirty  # no unsaved-changes dot before any edit
     assert page.locator(".jp-FileBrowser").first.is_visible()
     assert page.get_by_role("menuitem", name="Nbgrader").count() == 0
     shoot(page, "student-1-launch")
