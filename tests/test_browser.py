@@ -8,6 +8,8 @@ from JupyterLab's own notebook model. Screenshots go to screenshots/.
 
 from __future__ import annotations
 
+import re
+
 import os
 import shutil
 
@@ -132,8 +134,13 @@ def test_chinese_assignment_answers_in_chinese(jupyterlab, browser):
     """The Chinese edition of an assignment: the visible test's feedback is Chinese, with no setting to change."""
     page, cells = open_and_run_all(browser, jupyterlab, CHINESE_EDITION)
     errors = [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
-    assert len(errors) == 1 and errors[0]["ename"] == "AssertionError", errors
+    assert errors and errors[0]["ename"] == "AssertionError", errors
     assert errors[0]["evalue"].startswith("异步代码里出现了阻塞调用 time.sleep(2)"), errors[0]["evalue"]
+    # Run All went on to the end (cells tagged raises-exception): every later error speaks Chinese too.
+    assert len(errors) > 1, errors
+    for error in errors:
+        assert re.search(r"[\u4e00-\u9fff]", error["evalue"]), error["evalue"]
+        assert not re.search(r"\b(is not right|should|instead of)\b", error["evalue"]), error["evalue"]
     page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").first.scroll_into_view_if_needed()
     shoot(page, "assignment-01-zh-feedback")
     page.close()
