@@ -170,7 +170,7 @@ def stamp_language_info(paths) -> list[Path]:
             continue
         if data.get("metadata", {}).get("language_info") != info:
             data.setdefault("metadata", {})["language_info"] = info
-            path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
             changed.append(path)
     return changed
 

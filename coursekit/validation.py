@@ -158,7 +158,7 @@ def install() -> None:
         nb = nbformat.read(filename, as_version=4)
         if not any(cell.metadata.get("nbgrader") for cell in nb.cells):
             # A lecture: nothing is graded, so nothing to run (nbgrader ran it all, then said "Success!").
-            text = "\n".join(LECTURE[code] for code in _report_language(nb.metadata).split("+") if code in LECTURE)
+            text = "\n".join(LECTURE[code] for code in policy.language_of(nb.metadata).split("+") if code in LECTURE)
             return {"failed": [{"source": text or LECTURE["en"], "error": "", "raw_error": ""}]}
         self._course_failed = ([], {})
         results = validate(self, filename)
@@ -167,7 +167,7 @@ def install() -> None:
         if len(failed) == len(cells):
             from nbconvert.filters.ansi import ansi2html
 
-            language = _report_language(metadata)
+            language = policy.language_of(metadata)
             for entry, cell in zip(failed, cells):
                 title, text = failure_summary(cell, language)
                 entry.update(source=title, raw_error=text, error=ansi2html(text))
@@ -185,12 +185,6 @@ NOT_DONE = {"en": "not done yet (the answer cell still raises NotImplementedErro
             "zh": "还没有完成（答案单元格仍然抛出 NotImplementedError）"}
 EXERCISE = {"en": "Exercise {name}", "zh": "练习 {name}"}
 YOUR_LINES = {"en": "Where it happened, in your code:", "zh": "出错的位置，在你的代码里："}
-
-
-def _report_language(metadata) -> str:
-    from coursekit.messages import chosen_language, declared_language
-
-    return chosen_language(declared_language(metadata), None)
 
 
 def failure_summary(cell, language: str = "en") -> tuple[str, str]:

@@ -124,7 +124,7 @@ def collect(course: Path, assignment: str, archive: Path, pattern: str | None = 
     known = notebooks_of(course, assignment)
     patterns = [re.compile(pattern)] if pattern else [re.compile(p) for p in PATTERNS.values()]
     entries: list[Entry] = []
-    chosen: dict[tuple[str, str], tuple[Entry, zipfile.ZipInfo]] = {}
+    chosen: dict[tuple[str, str], tuple[Entry, bytes]] = {}
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
             if info.is_dir() or PurePosixPath(info.filename).name.startswith("."):
@@ -151,14 +151,15 @@ def collect(course: Path, assignment: str, archive: Path, pattern: str | None = 
                 # The latest readable one wins; a broken file only when no readable one was handed in.
                 older = min((other, entry), key=lambda e: (e.readable, e.time, _revision(e.path)))
                 older.action = "skipped"
-                older.reason = ("an older file of the same student and notebook" if older.readable or not
-                                (other.readable or entry.readable) else "not a readable notebook, and a readable one "
-                                "was handed in")
+                if not older.readable and (other.readable or entry.readable):
+                    older.reason = "not a readable notebook, and a readable one was handed in"
+                else:
+                    older.reason = "an older file of the same student and notebook"
                 if older is other:
-                    chosen[key] = (entry, info)
+                    chosen[key] = (entry, data)
             else:
-                chosen[key] = (entry, info)
-        for (student, notebook), (entry, info) in sorted(chosen.items()):
+                chosen[key] = (entry, data)
+        for (student, notebook), (entry, data) in sorted(chosen.items()):
             folder = course / "submitted" / student / assignment
             target = folder / f"{notebook}.ipynb"
             existing = read_timestamp(folder)
@@ -170,7 +171,7 @@ def collect(course: Path, assignment: str, archive: Path, pattern: str | None = 
                 entry.reason = "not a readable notebook: submitted/ keeps the readable one handed in before"
                 continue
             folder.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(zf.read(info))
+            target.write_bytes(data)
             (folder / "timestamp.txt").write_text(entry.time.strftime(TIMESTAMP_FORMAT), encoding="utf-8")
             entry.action = "taken"
     return entries
@@ -191,7 +192,8 @@ def report(entries: list[Entry], assignment: str) -> str:
         late = " [marked LATE by the platform]" if e.late_mark else ""
         lines.append(f"  took    {e.student:>10} {e.notebook}.ipynb  <- {e.path} ({e.reason}){late}")
     for e in skipped:
-        lines.append(f"  skipped {e.student or '?':>10} {e.path}: {e.reason}")
+        kept = f" (kept in {e.kept})" if e.kept else ""
+        lines.append(f"  skipped {e.student or '?':>10} {e.path}: {e.reason}{kept}")
     return "\n".join(lines)
 
 
