@@ -188,6 +188,8 @@ def run_async(
         raise failed(lambda: say("deadlock", name=name) + _waiting_hint(outcome.waiting_in))
     if isinstance(outcome.error, asyncio.CancelledError):
         raise failed(lambda: say("cancelled", name=name))
+    if isinstance(outcome.error, NotImplementedError) and not outcome.error.args:  # the blank answer cell
+        outcome.error.add_note(in_each(lambda: say("not_written", name=name)))
     if outcome.error is not None:
         # The student's own error, shown from the student's code down: the
         # frames of this runner and of asyncio would only hide it.

@@ -34,6 +34,7 @@ LAB_PLUGINS_OFF = [
     "@jupyter/nbgrader:menu",
     "@jupyterlab/apputils-extension:announcements",
 ]
+LAB_SETTINGS = {"@jupyterlab/notebook-extension:tracker": {"codeCellConfig": {"lineWrap": True}}}
 SERVER_EXTENSIONS_OFF = [
     "nbgrader.server_extensions.formgrader",
     "nbgrader.server_extensions.course_list",
@@ -59,6 +60,12 @@ def configure_student(config_dir: Path, root: Path | None = None) -> None:
                                   "ContentsManager": {"hide_globs": HIDDEN}}, indent=1), encoding="utf-8")
     # JupyterLab's own settings: read from jupyter_lab_config.json (the server's files do not reach them).
     settings: dict = {"news_url": None}
+    # Defaults for JupyterLab's own settings (a student's choices still win): long code lines wrap rather than run
+    # out of sight, since the lecture and the assignment share the screen.
+    lab_settings = config_dir / "coursekit-lab-settings"
+    lab_settings.mkdir(parents=True, exist_ok=True)
+    (lab_settings / "overrides.json").write_text(json.dumps(LAB_SETTINGS, indent=1), encoding="utf-8")
+    settings["app_settings_dir"] = str(lab_settings)
     if root is not None:
         settings["default_url"] = f"/lab/workspaces/{workspace_name(release_language(root) or 'en')}"
         settings["workspaces_dir"] = str(workspaces_dir(root))
@@ -95,21 +102,37 @@ def release_language(root: Path) -> str | None:
 
 
 def copy_assignments(root: Path) -> list[Path]:
-    """Copy release/<assignment> to my-work/<assignment> where it is missing."""
+    """Copy release/<assignment> to my-work/<assignment> where it is missing.
+
+    A student repository published bilingual also holds the Chinese edition in release/zh/<assignment>
+    (instructor/publish.py); it goes to my-work/zh/<assignment>, the copy the Chinese workspace opens.
+    """
+    pairs = []
+    for release in sorted(p for p in (root / "release").iterdir() if p.is_dir()):
+        if release.name in LANGUAGES:
+            pairs += [(edition, root / "my-work" / release.name / edition.name)
+                      for edition in sorted(release.iterdir()) if edition.is_dir()]
+        else:
+            pairs.append((release, root / "my-work" / release.name))
     copied = []
-    for release in sorted((root / "release").iterdir()):
-        target = root / "my-work" / release.name
-        if release.is_dir() and not target.exists():
+    for release, target in pairs:
+        if not target.exists():
             shutil.copytree(release, target)
             copied.append(target)
     return copied
 
 
+def assignment_copies(root: Path, language: str = "en") -> Path:
+    """The folder of the student's copies in ``language``: my-work/zh when the repository has that edition."""
+    edition = root / "my-work" / language
+    return edition if language != "en" and edition.is_dir() else root / "my-work"
+
+
 def first_pair(root: Path, language: str = "en") -> tuple[str, str]:
-    """The first lecture (in the edition of ``language``) and the student's copy of the first assignment, as lab paths."""
+    """The first lecture and the student's copy of the first assignment, both in ``language`` where there is one."""
     lectures = root / "notebooks" / ("zh" if language == "zh" else "")
     lecture = sorted(lectures.glob("*.ipynb"))[0]
-    assignment = sorted(p for p in (root / "my-work").iterdir() if p.is_dir())[0]
+    assignment = sorted(p for p in assignment_copies(root, language).iterdir() if p.is_dir() and p.name not in LANGUAGES)[0]
     notebook = sorted(assignment.glob("*.ipynb"))[0]
     return lecture.relative_to(root).as_posix(), notebook.relative_to(root).as_posix()
 
@@ -134,7 +157,9 @@ def workspace(lecture: str, assignment: str) -> dict:
                     },
                     "current": left,
                 },
-                "left": {"collapsed": False, "visible": True, "current": "filebrowser", "widgets": ["filebrowser"]},
+                # The file browser folded into its icon on the left edge: the two notebooks get the width (on a
+                # 1280-pixel screen, 600 pixels each instead of 470).
+                "left": {"collapsed": True, "visible": True, "widgets": ["filebrowser"]},  # a "current" would unfold it
             },
         },
         "metadata": {"id": WORKSPACE},

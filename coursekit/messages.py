@@ -73,6 +73,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{name} 陷入了永久等待：事件循环里已经没有可运行的任务，也没有可等待的定时器。"
               "是不是在 await 一个没有人会完成的 Future、队列或 Event（死锁）？",
     },
+    "not_written": {
+        "en": "{name} is not written yet: replace `raise NotImplementedError()` with your code. "
+              "Run All goes on to the other exercises.",
+        "zh": "{name} 还没有写：把 `raise NotImplementedError()` 换成你的代码。全部运行时，其他练习照常往下运行。",
+    },
     "cancelled": {
         "en": "{name} raised CancelledError, though nobody cancelled it. Awaiting a task that was cancelled "
               "(directly, or through gather) raises its CancelledError in the awaiting code: to collect "

@@ -39,6 +39,24 @@ def _seconds(t: float) -> str:
     return f"{t:.1f}".rstrip("0").rstrip(".") + " s"
 
 
+def _notes(lane: Lane) -> str:
+    """What happened on a lane, in words: "tick at 0, 0.2, 1.4 s; done at 2 s" (a run of one mark said once)."""
+    notes: list[tuple[str, list[float]]] = []
+    for t, what in lane.marks:
+        if notes and notes[-1][0] == what:
+            notes[-1][1].append(t)
+        else:
+            notes.append((what, [t]))
+    if lane.stop is not None:
+        notes.append((lane.outcome, [lane.stop]))
+    return "; ".join(f"{what} at {', '.join(_seconds(t)[:-2] for t in times[:-1])}{', ' if len(times) > 1 else ''}"
+                     f"{_seconds(times[-1])}" for what, times in notes)
+
+
+# Notes up to this long stay on one line beside their bar; longer ones wrap rather than widen the chart.
+ONE_LINE = 24
+
+
 class Timeline:
     """Events of named lanes, in seconds since the work started (see ``now``)."""
 
@@ -125,10 +143,7 @@ class Timeline:
                     cells[last] = "|"
             for t, _ in lane.marks:
                 cells[column(t)] = "!"
-            notes = [f"{what} at {_seconds(t)}" for t, what in lane.marks]
-            if lane.stop is not None:
-                notes.append(f"{lane.outcome} at {_seconds(lane.stop)}")
-            rows.append(f"{lane.name:{label}}  {''.join(cells)}  {'; '.join(notes)}".rstrip())
+            rows.append(f"{lane.name:{label}}  {''.join(cells)}  {_notes(lane)}".rstrip())
         return "\n".join(rows)
 
     def __repr__(self) -> str:
@@ -154,16 +169,18 @@ class Timeline:
                     f'<div title="{html.escape(what)}" style="position:absolute;left:{t / end:.1%};top:0;'
                     f'width:2px;height:22px;background:#222"></div>'
                 )
-            notes = [f"{what} at {_seconds(t)}" for t, what in lane.marks]
-            if lane.stop is not None:
-                notes.append(f"{lane.outcome} at {_seconds(lane.stop)}")
+            notes = _notes(lane)
+            wrap = "white-space:nowrap;width:1%" if len(notes) <= ONE_LINE else "min-width:10em"
+            # The bars take whatever width is left: names and notes stay on one line in a narrow notebook.
             rows.append(
-                f'<tr><td style="text-align:right;padding-right:8px"><code>{html.escape(lane.name)}</code></td>'
-                f'<td style="width:360px"><div style="position:relative;height:22px;background:#f3f3f3">{"".join(bars)}</div></td>'
-                f'<td style="text-align:left;padding-left:8px">{html.escape("; ".join(notes))}</td></tr>'
+                f'<tr><td style="text-align:right;padding-right:8px;white-space:nowrap;width:1%">'
+                f'<code style="white-space:nowrap">{html.escape(lane.name)}</code></td>'
+                f'<td style="min-width:80px"><div style="position:relative;height:22px;background:#f3f3f3">{"".join(bars)}</div></td>'
+                f'<td style="text-align:left;padding-left:8px;{wrap}">{html.escape(notes)}</td></tr>'
             )
-        axis = f'<tr><td></td><td style="display:flex;justify-content:space-between"><span>0 s</span><span>{_seconds(end)}</span></td><td></td></tr>'
-        return f'<table style="border-collapse:collapse">{"".join(rows)}{axis}</table>'
+        axis = (f'<tr><td></td><td><div style="display:flex;justify-content:space-between"><span>0 s</span>'
+                f'<span>{_seconds(end)}</span></div></td><td></td></tr>')
+        return f'<table style="border-collapse:collapse;table-layout:auto;width:100%;max-width:640px">{"".join(rows)}{axis}</table>'
 
 
 class _Drawn:

@@ -34,20 +34,45 @@ def text_in(source: str, edition: str) -> str:
     if edition == "bilingual" or MARK not in (line.strip() for line in lines):
         return source
     at = next(n for n, line in enumerate(lines) if line.strip() == MARK)
-    english = "\n".join(lines[:at]).strip("\n")
-    if edition == "en":
-        return english
     headings = []
     for line in lines[:at]:
         if not line.startswith("#"):
             break
         headings.append(line)
+    english = "\n".join([heading_in(line, edition) for line in headings] + lines[len(headings):at]).strip("\n")
+    if edition == "en":
+        return english
+    headings = [heading_in(line, edition) for line in headings]
     chinese = "\n".join(lines[at + 1:]).strip("\n")
     # The Chinese text refers to the code shown above it (上面的签名) rather than repeating it; where it shows
     # the code itself, with comments in Chinese, that is not repeated.
     shown = {code_of(block) for block in FENCED.findall(chinese)}
     code = [block for block in FENCED.findall(english) if code_of(block) not in shown]
     return "\n\n".join(part for part in ("\n".join(headings), *code, chinese) if part)
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def heading_in(line: str, language: str) -> str:
+    """A heading that carries both languages ("## Exercise 1 · `crawl_page` (1 point) · 练习 1（1 分）") in one.
+
+    The parts are separated by " · ", English first; Chinese starts at the first part in Chinese. A name in
+    backticks that only the English part shows goes into the Chinese one ("练习 1 · `crawl_page`（1 分）").
+    """
+    marks, _, text = line.partition(" ")
+    parts = text.split(" · ")
+    first = next((n for n, part in enumerate(parts) if CJK.search(part)), 0)
+    if not first:
+        return line
+    english, chinese = " · ".join(parts[:first]), " · ".join(parts[first:])
+    if language == "en":
+        return f"{marks} {english}"
+    for name in re.findall(r"`[^`]+`", english):
+        if name not in chinese:
+            head, bracket, rest = chinese.partition("（")
+            chinese = f"{head} · {name}{bracket}{rest}"
+    return f"{marks} {chinese}"
 
 
 def code_of(block: str) -> tuple[str, ...]:

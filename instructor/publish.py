@@ -86,19 +86,24 @@ def student_pyproject(text: str) -> str:
     return "\n".join("".join(sections[name]).strip("\n") + "\n" for name in PYPROJECT_KEPT)
 
 
-def assignment_table() -> str:
-    rows = ["| Assignment | Your copy: work here | Hand in |", "|---|---|---|"]
+def assignment_table(language: str = "en", edition: str = "bilingual") -> str:
+    """Where each copy is and what to hand in; a Chinese reader of a bilingual repository works in my-work/zh/."""
+    chinese = language == "zh" and edition == "bilingual"
+    head = "| 作业 | 你的副本：在这里做 | 提交的文件 |" if language == "zh" else "| Assignment | Your copy: work here | Hand in |"
+    rows = [head, "|---|---|---|"]
     for folder in sorted(p for p in (REPO / "release").iterdir() if p.is_dir()):
         for notebook in sorted(folder.glob("*.ipynb")):
-            rows.append(f"| {folder.name} | `my-work/{folder.name}/{notebook.name}` | `{notebook.name}` |")
+            copy = f"my-work/{'zh/' if chinese else ''}{folder.name}/{notebook.name}"
+            rows.append(f"| {folder.name} | `{copy}` | `{notebook.name}` |")
     return "\n".join(rows)
 
 
 # What each README says of the assignments' language, by edition.
 ASSIGNMENTS_IN = {
-    "bilingual": ("the assignments are bilingual, one notebook for both, and so is their feedback",
-                  "作业只有一份，每段说明都是中英双语（英文在前，**中文**紧随其后），无论读哪种语言，"
-                  "交上来的都是同一个 notebook，评分也完全一样；测试发现问题时，也会先用英文、再用中文各说一遍。"),
+    "bilingual": ("the assignments are bilingual in `my-work/` and Chinese in `my-work/zh/`: work in either, "
+                  "they are graded alike",
+                  "作业有两份副本：`my-work/zh/` 里是中文版（中文链接打开的就是它），`my-work/` 里是中英双语版。"
+                  "选一份做就好：两份的代码、测试、评分和要交的文件名都完全相同；中文版里测试的提示也全是中文。"),
     "en": ("the assignments here are in English", "这里的作业是英文版；评分工具的提示也是英文。"),
     "zh": ("the assignments here are in Chinese", "这里的作业是中文版，评分工具的提示和测试给出的说明也都是中文。"),
 }
@@ -116,8 +121,9 @@ def readme(repo: str, language: str = "en", edition: str = "bilingual") -> str:
     names = {code: readme_file(code, edition) for code in ("en", "zh")}
     return template.read_text(encoding="utf-8").format(
         link=launch_link(repo), link_zh=launch_link(repo, "zh"), repo=repo, folder=repo.split("/")[-1],
-        lectures=lectures, assignments=assignment_table(), readme_en=names["en"], readme_zh=names["zh"],
+        lectures=lectures, assignments=assignment_table(language, edition), readme_en=names["en"], readme_zh=names["zh"],
         assignments_in=ASSIGNMENTS_IN[edition][0], assignments_in_zh=ASSIGNMENTS_IN[edition][1],
+        work_zh="my-work/zh/<作业>/" if edition == "bilingual" else "my-work/<作业>/",
     )
 
 
@@ -135,6 +141,11 @@ def build(dest: Path, repo: str, edition: str = "bilingual") -> Path:
     (dest / "pyproject.toml").write_text(student_pyproject((REPO / "pyproject.toml").read_text(encoding="utf-8")),
                                          encoding="utf-8")
     editions.rewrite(dest / "release", edition)
+    if edition == "bilingual":  # the Chinese launch link opens a Chinese copy: release/zh -> my-work/zh (coursekit.lab)
+        chinese = dest / "release" / "zh"
+        for folder in sorted(p for p in (REPO / "release").iterdir() if p.is_dir()):
+            shutil.copytree(folder, chinese / folder.name, ignore=ignore)
+        editions.rewrite(chinese, "zh")
     (dest / "Makefile").write_text(MAKEFILE, encoding="utf-8")
     for language in ("en", "zh"):
         (dest / readme_file(language, edition)).write_text(readme(repo, language, edition), encoding="utf-8")

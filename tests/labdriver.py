@@ -34,10 +34,18 @@ CELLS_JS = """(path) => {
   return {cells: out, busy: panel.sessionContext.session?.kernel?.status !== 'idle'};
 }"""
 
-RUN_ALL_JS = """(path) => {
+RUN_ALL_JS = """async (path) => {
   const panel = (""" + PANEL_JS + """)(path);
-  window.jupyterapp.shell.activateById(panel.id);
+  const shell = window.jupyterapp.shell;
+  // The command runs the current notebook: wait until it is this one (a workspace being restored may
+  // make another current just after).
+  for (let i = 0; i < 100 && shell.currentWidget !== panel; i++) {
+    shell.activateById(panel.id);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (shell.currentWidget !== panel) return false;
   window.jupyterapp.commands.execute('notebook:run-all-cells');  // not awaited: it may never settle after an error
+  return true;
 }"""
 
 
@@ -74,7 +82,7 @@ def wait_for_idle_panel(page, path: str) -> None:
 def run_all(page, path: str, timeout: float = 120) -> list[dict]:
     """Run every cell of an open notebook; its code cells as the model has them once the kernel is done."""
     wait_for_idle_panel(page, path)
-    page.evaluate(RUN_ALL_JS, path)
+    assert page.evaluate(RUN_ALL_JS, path), f"{path} never became the current notebook"
     deadline, started = time.monotonic() + timeout, time.monotonic()
     idle_since = None
     while True:  # done when the kernel is idle again and no cell is queued

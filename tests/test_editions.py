@@ -88,14 +88,19 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def test_a_bilingual_cell_in_each_edition():
     cell = "## Exercise 1 · `f` · 练习 1\n\n```python\ndef f()\n```\n\nDo it.\n\n**中文**\n\n按上面的签名写。"
-    assert editions.text_in(cell, "en") == "## Exercise 1 · `f` · 练习 1\n\n```python\ndef f()\n```\n\nDo it."
-    assert editions.text_in(cell, "zh") == "## Exercise 1 · `f` · 练习 1\n\n```python\ndef f()\n```\n\n按上面的签名写。"
+    # Each heading in its own language only; the Chinese one keeps the name the English one shows.
+    assert editions.text_in(cell, "en") == "## Exercise 1 · `f`\n\n```python\ndef f()\n```\n\nDo it."
+    assert editions.text_in(cell, "zh") == "## 练习 1 · `f`\n\n```python\ndef f()\n```\n\n按上面的签名写。"
     assert editions.text_in(cell, "bilingual") == cell
     assert editions.text_in("No mark here.", "zh") == "No mark here."
     # An example the Chinese shows itself, commented in Chinese, is not shown twice.
     example = "## Ex\n\n```python\nf()  # returns 1\n```\n\n**中文**\n\n示例：\n\n```python\nf()  # 返回 1\n```"
     assert editions.text_in(example, "zh") == "## Ex\n\n示例：\n\n```python\nf()  # 返回 1\n```"
     assert editions.versions(cell) == {cell, editions.text_in(cell, "en"), editions.text_in(cell, "zh")}
+    assert editions.heading_in("## Exercise 2 · `g` (2 points) · 练习 2（2 分）", "zh") == "## 练习 2 · `g`（2 分）"
+    assert editions.heading_in("## Done? · 完成了吗？", "en") == "## Done?"
+    assert editions.heading_in("# Assignment 1 · A crawler · 作业 1 · 爬虫", "zh") == "# 作业 1 · 爬虫"
+    assert editions.heading_in("## Only one language · here", "zh") == "## Only one language · here"
 
 
 @pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.parent.name)
@@ -112,6 +117,10 @@ def test_an_edition_of_a_student_version(path, language):
             assert made == given
             continue
         assert "**中文**" in given.source and "**中文**" not in made.source
+        for heading in (line for line in editions.FENCED.sub("", made.source).splitlines() if line.startswith("#")):
+            words = re.sub(r"`[^`]*`|asyncio", "", heading)  # names (in code, or asyncio) are the same in both
+            # One language per heading: no English word in a Chinese one, no Chinese in an English one.
+            assert (not re.search(r"[A-Za-z]{2,}", words)) if language == "zh" else not CJK.search(words), heading
         prose = "\n".join(line for line in made.source.splitlines() if not line.startswith("#"))
         prose = editions.FENCED.sub("", prose)
         if language == "zh":

@@ -485,3 +485,23 @@ def test_a_try_it_traceback_in_a_real_kernel_starts_at_the_students_line():
     assert "bad url url_1" in text and not any("grading.py" in f or "asyncio" in f for f in shown), text
     text, shown = frames(outputs[2])  # a failed check: IPython always shows the frame that raised, and only that one
     assert sum("grading.py" in f for f in shown) == 1 and "the result: expected [2], got [1]. input order" in text, text
+
+
+def test_an_unwritten_answer_says_so_in_the_students_language():
+    """The blank answer cell's NotImplementedError carries a note: which exercise, and what to do (Run All goes on)."""
+    from coursekit import messages
+
+    async def crawl_page(url):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError) as raised:
+        run_async(crawl_page, "url_1")
+    assert raised.value.__notes__ == [messages.in_each(lambda: messages.say("not_written", name="crawl_page"))]
+    assert "crawl_page is not written yet" in raised.value.__notes__[0]
+
+    async def deliberate(url):  # a NotImplementedError the student raises on purpose is left as it is
+        raise NotImplementedError("not for ftp:// urls")
+
+    with pytest.raises(NotImplementedError) as raised:
+        run_async(deliberate, "ftp://x")
+    assert not getattr(raised.value, "__notes__", None)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 import nbformat
 import pytest
 import yaml
+from jupyterlab_server.workspaces_handler import WorkspacesManager
 
 from conftest import ASSIGNMENTS, LECTURES, ROOT, VENV_BIN
 from coursekit import lab, policy
@@ -65,7 +67,16 @@ def test_no_solution_or_hidden_test_anywhere(student):
 
 def test_every_lecture_and_assignment_is_there(student):
     assert sorted(p.name for p in (student / "notebooks").glob("*.ipynb")) == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    assert sorted(p.name for p in (student / "release").iterdir()) == ASSIGNMENTS
+    assert sorted(p.name for p in (student / "release").iterdir()) == sorted([*ASSIGNMENTS, "zh"])
+    # The Chinese edition beside the bilingual one: same cells, Chinese text only.
+    from coursekit.messages import declared_language
+
+    assert sorted(p.name for p in (student / "release" / "zh").iterdir()) == ASSIGNMENTS
+    for notebook in (student / "release" / "zh").glob("*/*.ipynb"):
+        chinese, bilingual = nbtools.read(notebook), nbtools.read(student / "release" / notebook.relative_to(student / "release" / "zh"))
+        assert declared_language(chinese.metadata) == "zh"
+        assert [c.get("id") for c in chinese.cells] == [c.get("id") for c in bilingual.cells]
+        assert [c.source for c in chinese.cells if c.cell_type == "code"] == [c.source for c in bilingual.cells if c.cell_type == "code"]
 
 
 def test_readme_launches_binder_and_explains_handing_in(student):
@@ -82,7 +93,7 @@ def test_readme_launches_binder_and_explains_handing_in(student):
     assert "(README.zh.md)" in text
 
 
-def test_the_chinese_readme_opens_the_chinese_edition(student):
+def test_the_chinese_readme_opens_the_chinese_edition(student, tmp_path):
     text = (student / "README.zh.md").read_text(encoding="utf-8")
     link = f"https://mybinder.org/v2/gh/{REPO_SLUG}/HEAD?urlpath=lab/workspaces/{lab.workspace_name('zh')}"
     assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({link})" in text
@@ -91,6 +102,18 @@ def test_the_chinese_readme_opens_the_chinese_edition(student):
         assert step in text, step
     assert "{" not in text
     assert sorted(p.name for p in (student / "notebooks" / "zh").glob("*.ipynb")) == [p.name for p in LECTURES]
+    for assignment in ASSIGNMENTS:  # a Chinese reader works in the Chinese copy, and hands in the same file name
+        notebook = next((ROOT / "release" / assignment).glob("*.ipynb")).name
+        assert f"| {assignment} | `my-work/zh/{assignment}/{notebook}` | `{notebook}` |" in text
+    # Binder's postBuild: the Chinese workspace opens the Chinese lecture beside the Chinese copy.
+    built = shutil.copytree(student, tmp_path / "built")
+    folder = lab.prepare(built)
+    data = WorkspacesManager(str(folder)).load(lab.workspace_name("zh"))["data"]
+    widgets = [area["widgets"][0] for area in data["layout-restorer:data"]["main"]["dock"]["children"]]
+    assert widgets == ["notebook:notebooks/zh/01-crawler.ipynb", "notebook:my-work/zh/01-crawler/crawler.ipynb"]
+    data = WorkspacesManager(str(folder)).load(lab.workspace_name("en"))["data"]
+    widgets = [area["widgets"][0] for area in data["layout-restorer:data"]["main"]["dock"]["children"]]
+    assert widgets == ["notebook:notebooks/01-crawler.ipynb", "notebook:my-work/01-crawler/crawler.ipynb"]
 
 
 def test_student_setup_is_student_sized(student):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -31,6 +32,8 @@ TOKEN = "course-student-journey"
 LECTURE = "notebooks/01-crawler.ipynb"
 ASSIGNMENT = "my-work/01-crawler/crawler.ipynb"
 EXERCISE = "crawl_page"
+CHINESE_LECTURE = "notebooks/zh/01-crawler.ipynb"
+CHINESE_ASSIGNMENT = "my-work/zh/01-crawler/crawler.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +107,15 @@ def test_1_the_launch_link_opens_lecture_and_assignment_side_by_side(published, 
     page.wait_for_timeout(1000)  # the kernels' language_info has reached the models by now
     dirty = page.evaluate("(paths) => paths.map((p) => (" + PANEL_JS + ")(p).context.model.dirty)", [LECTURE, ASSIGNMENT])
     assert dirty == [False, False], dirty  # no unsaved-changes dot before any edit
-    assert page.locator(".jp-FileBrowser").first.is_visible()
+    # The file browser is folded into its icon at the left edge, so the notebooks get the width; one click opens it.
+    assert not page.locator(".jp-FileBrowser").first.is_visible()
+    folder_icon = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser']")
+    folder_icon.click()
+    page.locator(".jp-DirListing-item").filter(has_text="my-work").first.wait_for()
     assert page.get_by_role("menuitem", name="Nbgrader").count() == 0
     shoot(page, "student-1-launch")
+    folder_icon.click()  # folded again, as the launch link shows it
+    page.locator(".jp-FileBrowser").first.wait_for(state="hidden")
 
 
 def test_2_one_exercise_solved_saved_and_passing(published, page):
@@ -172,3 +181,105 @@ def test_4_download_then_upload_it_back_in_a_new_session(published, page, tmp_pa
     page.get_by_role("button", name="Overwrite").click()
     assert saved_source(published, EXERCISE, until=lambda source: marker in source).startswith(marker)
     shoot(page, "student-4-uploaded")
+
+
+def test_5_the_chinese_link_opens_the_chinese_assignment(published, browser):
+    """中文链接: the Chinese lecture beside the Chinese copy (my-work/zh/), whose every message is Chinese."""
+    link = publish.launch_link("course-org/coroutines-student", "zh")
+    readme = (published["repo"] / "README.zh.md").read_text(encoding="utf-8")
+    assert link in readme and f"`{CHINESE_ASSIGNMENT}`" in readme
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(90_000)
+    page.goto(f"{published['url']}/{link.split('urlpath=')[1]}?token={TOKEN}")
+    wait_for_idle_panel(page, CHINESE_LECTURE)
+    wait_for_idle_panel(page, CHINESE_ASSIGNMENT)
+    visible = page.evaluate("""() => Array.from(window.jupyterapp.shell.widgets('main'))
+                                 .filter(w => w.isVisible).map(w => w.context?.path)""")
+    assert set(visible) == {CHINESE_LECTURE, CHINESE_ASSIGNMENT}, visible
+    nb = json.loads((published["repo"] / CHINESE_ASSIGNMENT).read_text(encoding="utf-8"))
+    texts = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert texts and re.search(r"[\u4e00-\u9fff]", texts[0].splitlines()[0]), texts[0]  # Chinese first
+    assert not any("**中文**" in text for text in texts)  # the Chinese edition, not the bilingual one
+    cells = run_all(page, CHINESE_ASSIGNMENT)
+    errors = [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
+    assert errors, "a blank copy should report its unfinished exercises"
+    for error in errors:  # the unfinished exercises' notes, the visible tests and the check cell: all Chinese
+        said = error["evalue"] or re.sub(r"\x1b\[[0-9;]*m", "", error["traceback"][-1])
+        assert re.search(r"[\u4e00-\u9fff]", said), error["traceback"][-1]
+        assert not re.search(r"\b(is not|written yet|your code)\b", said), said
+    shoot(page, "student-5-chinese")
+    page.close()
+
+
+# What a reader of the lecture should never meet at a laptop's size, side by side with the assignment:
+# a table that needs scrolling sideways, a text chart wrapped onto the next line, a label broken over lines.
+LAYOUT_JS = """(path) => {
+  const panel = (""" + PANEL_JS + """)(path);
+  const node = panel.content.node;
+  const problems = [];
+  for (const table of node.querySelectorAll('.jp-RenderedMarkdown table')) {
+    const room = table.parentElement.clientWidth;
+    if (table.scrollWidth > room + 1) problems.push(`table ${table.scrollWidth}px wide in ${room}px: `
+                                                    + table.innerText.slice(0, 60));
+  }
+  for (const pre of node.querySelectorAll('.jp-OutputArea-output pre')) {
+    if (!/={3,}/.test(pre.innerText)) continue;  // a text chart: bars of '='
+    const lines = pre.innerText.replace(/\\n$/, '').split('\\n').length;
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+    if (pre.scrollWidth > pre.clientWidth + 1 || tops.size > lines)
+      problems.push(`text chart: ${lines} lines shown on ${tops.size}: ` + pre.innerText.split('\\n')[0].slice(0, 60));
+  }
+  for (const cell of node.querySelectorAll('.coursekit-timeline td')) {
+    const tops = [];  // where each piece of the label's text sits: more than a line apart means it broke
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      tops.push(...Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => r.top));
+    }
+    const lineHeight = parseFloat(getComputedStyle(cell).fontSize) || 14;
+    // A lane's name never wraps; of its notes, only a long list of marks may (coursekit.timeline.ONE_LINE).
+    const short = cell.cellIndex === 0 || cell.innerText.trim().length <= 24;
+    if (short && tops.length && Math.max(...tops) - Math.min(...tops) > 0.8 * lineHeight)
+      problems.push('timeline label over several lines: ' + cell.innerText.slice(0, 60));
+    const label = cell.querySelector('code') || cell;
+    if (cell.innerText.trim() && (label.scrollWidth > cell.clientWidth + 1 || cell.scrollWidth > cell.clientWidth + 1))
+      problems.push('timeline label cut: ' + cell.innerText.slice(0, 60));
+  }
+  for (const chart of node.querySelectorAll('.coursekit-timeline table')) {
+    const room = chart.closest('.jp-OutputArea-output').clientWidth;
+    if (chart.getBoundingClientRect().width > room + 1)
+      problems.push(`timeline ${Math.round(chart.getBoundingClientRect().width)}px wide in ${room}px: `
+                    + chart.innerText.split('\\n').slice(0, 3).join(' ').slice(0, 160));
+  }
+  return problems;
+}"""
+
+
+# Three of the eight lectures, to keep the suite's time: the others' tables and charts are of the same kinds.
+@pytest.mark.parametrize("lecture, size", [
+    ("01-crawler", (1440, 900)), ("02-toolkit", (1280, 800)), ("zh/04-crawler", (1280, 800)),
+], ids=lambda v: v if isinstance(v, str) else f"{v[0]}x{v[1]}")
+def test_6_a_lecture_reads_well_on_a_laptop_beside_the_assignment(published, browser, lecture, size):
+    """The launch link's two notebooks side by side on a laptop's screen: the lecture, run, fits its half."""
+    width, height = size
+    path = f"notebooks/{lecture}.ipynb"
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(90_000)
+    page.goto(f"{published['url']}/lab/workspaces/{WORKSPACE}?token={TOKEN}")
+    wait_for_idle_panel(page, ASSIGNMENT)
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # as the launch link opens (test 4 unfolded it)
+    if path != LECTURE:  # in the lecture's place, beside the assignment
+        page.evaluate("""([path, beside]) => window.jupyterapp.commands.execute('docmanager:open',
+                           {path, options: {mode: 'tab-after', ref: (""" + PANEL_JS + """)(beside).id}}).then(() => true)""",
+                      [path, LECTURE])
+    run_all(page, path, timeout=240)
+    problems = page.evaluate(LAYOUT_JS, path)
+    chart = page.locator(".coursekit-timeline:visible")
+    if chart.count():
+        chart.first.scroll_into_view_if_needed()
+    shoot(page, f"student-6-{lecture.replace('/', '-')}-{width}x{height}")
+    assert not problems, problems
+    page.close()

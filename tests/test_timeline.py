@@ -101,6 +101,22 @@ def test_marks_are_drawn_and_named():
     assert row == "worker  =====!====|  suspended at 1 s; done at 2 s"
 
 
+def test_a_run_of_one_mark_is_named_once():
+    async def demo():
+        timeline = Timeline()
+        timeline.start("ticker")
+        for delay in (0.2, 0.2, 1.2, 0.2):
+            await asyncio.sleep(delay)
+            timeline.mark("ticker", "tick")
+        timeline.mark("ticker", "late")
+        timeline.stop("ticker")
+        return timeline
+
+    chart = run_async(demo).result
+    assert chart.text(width=10).splitlines()[1].endswith("  tick at 0.2, 0.4, 1.6, 1.8 s; late at 1.8 s; done at 1.8 s")
+    assert "white-space:nowrap" not in chart._repr_html_().split("<code")[1].split("</tr>")[0].split("</code>")[1]
+
+
 def test_html_has_a_bar_per_lane_and_escapes_names():
     async def demo():
         timeline = Timeline()
