@@ -152,6 +152,8 @@ def test_3_validate_lists_only_the_exercises_still_to_do(page):
     # The dialog opens on the first exercise still to do and what is wrong with it, not on a test's source.
     lines = [line for line in dialog.inner_text().splitlines() if line.strip()]
     assert any("Exercise crawl_one_by_one: not done yet" in line for line in lines[:5]), lines[:8]
+    first = [line for line in failed[0].splitlines() if line.strip()]
+    assert any("crawl_one_by_one" in line and "not done yet" in line for line in first[:3]), first[:5]
     assert not any(f"run_async({EXERCISE}," in text for text in failed), failed
     shoot(page, "student-3-validate")
     page.keyboard.press("Escape")
@@ -247,6 +249,10 @@ LAYOUT_JS = """(path) => {
     const label = cell.querySelector('code') || cell;
     if (cell.innerText.trim() && (label.scrollWidth > cell.clientWidth + 1 || cell.scrollWidth > cell.clientWidth + 1))
       problems.push('timeline label cut: ' + cell.innerText.slice(0, 60));
+  }
+  for (const scroller of node.querySelectorAll('.jp-InputArea-editor .cm-scroller')) {  // code lines wrap, never cut
+    if (scroller.scrollWidth > scroller.clientWidth + 1)
+      problems.push('code cut: ' + scroller.innerText.split('\\n')[0].slice(0, 60));
   }
   for (const chart of node.querySelectorAll('.coursekit-timeline table')) {
     const room = chart.closest('.jp-OutputArea-output').clientWidth;
