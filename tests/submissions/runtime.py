@@ -96,8 +96,18 @@ class ToyScheduler:
 """,
 }
 
-# Right in yet another way: a dataclass, timers grouped by time in a dict, the earliest found with min().
+# Right in yet another way: a dataclass, timers grouped by time in a dict, the earliest found with min();
+# late jobs cancelled with a message (still a CancelledError, whatever it says).
 OTHER_TOOLS_B = {
+    "results_by_deadline": """
+async def results_by_deadline(jobs, deadline):
+    tasks = [asyncio.create_task(job()) for job in jobs]
+    await asyncio.wait(tasks, timeout=deadline)
+    for task in tasks:
+        if not task.done():
+            task.cancel(f"still running at the {deadline} s deadline")
+    return await asyncio.gather(*tasks, return_exceptions=True)
+""",
     "toy_scheduler": """
 from dataclasses import dataclass, field
 
