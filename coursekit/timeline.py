@@ -49,8 +49,7 @@ def _notes(lane: Lane) -> str:
             notes.append((what, [t]))
     if lane.stop is not None:
         notes.append((lane.outcome, [lane.stop]))
-    return "; ".join(f"{what} at {', '.join(_seconds(t)[:-2] for t in times[:-1])}{', ' if len(times) > 1 else ''}"
-                     f"{_seconds(times[-1])}" for what, times in notes)
+    return "; ".join(f"{what} at {', '.join(_seconds(t).removesuffix(' s') for t in times)} s" for what, times in notes)
 
 
 # Notes up to this long stay on one line beside their bar; longer ones wrap rather than widen the chart.

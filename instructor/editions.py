@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -34,15 +35,12 @@ def text_in(source: str, edition: str) -> str:
     if edition == "bilingual" or MARK not in (line.strip() for line in lines):
         return source
     at = next(n for n, line in enumerate(lines) if line.strip() == MARK)
-    headings = []
-    for line in lines[:at]:
-        if not line.startswith("#"):
-            break
-        headings.append(line)
-    english = "\n".join([heading_in(line, edition) for line in headings] + lines[len(headings):at]).strip("\n")
+    headings = list(itertools.takewhile(lambda line: line.startswith("#"), lines[:at]))
+    body = lines[len(headings):at]
+    headings = [heading_in(line, edition) for line in headings]  # they carry both languages: keep this one's
     if edition == "en":
-        return english
-    headings = [heading_in(line, edition) for line in headings]
+        return "\n".join(headings + body).strip("\n")
+    english = "\n".join(body)
     chinese = "\n".join(lines[at + 1:]).strip("\n")
     # The Chinese text refers to the code shown above it (上面的签名) rather than repeating it; where it shows
     # the code itself, with comments in Chinese, that is not repeated.

@@ -107,13 +107,11 @@ def test_the_chinese_readme_opens_the_chinese_edition(student, tmp_path):
         assert f"| {assignment} | `my-work/zh/{assignment}/{notebook}` | `{notebook}` |" in text
     # Binder's postBuild: the Chinese workspace opens the Chinese lecture beside the Chinese copy.
     built = shutil.copytree(student, tmp_path / "built")
-    folder = lab.prepare(built)
-    data = WorkspacesManager(str(folder)).load(lab.workspace_name("zh"))["data"]
-    widgets = [area["widgets"][0] for area in data["layout-restorer:data"]["main"]["dock"]["children"]]
-    assert widgets == ["notebook:notebooks/zh/01-crawler.ipynb", "notebook:my-work/zh/01-crawler/crawler.ipynb"]
-    data = WorkspacesManager(str(folder)).load(lab.workspace_name("en"))["data"]
-    widgets = [area["widgets"][0] for area in data["layout-restorer:data"]["main"]["dock"]["children"]]
-    assert widgets == ["notebook:notebooks/01-crawler.ipynb", "notebook:my-work/01-crawler/crawler.ipynb"]
+    workspaces = WorkspacesManager(str(lab.prepare(built)))
+    for language, pair in {"zh": ["notebook:notebooks/zh/01-crawler.ipynb", "notebook:my-work/zh/01-crawler/crawler.ipynb"],
+                           "en": ["notebook:notebooks/01-crawler.ipynb", "notebook:my-work/01-crawler/crawler.ipynb"]}.items():
+        dock = workspaces.load(lab.workspace_name(language))["data"]["layout-restorer:data"]["main"]["dock"]
+        assert [area["widgets"][0] for area in dock["children"]] == pair, language
 
 
 def test_student_setup_is_student_sized(student):
