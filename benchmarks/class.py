@@ -15,7 +15,6 @@ points.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import re
 import subprocess
@@ -31,8 +30,9 @@ from instructor.course import CourseCopy, clean_environment
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
+import submissions  # noqa: E402 - from tests/, on the path just above
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-MODULES = [importlib.import_module(f"submissions.{name}") for name in ("crawler", "toolkit", "runtime", "coming_soon")]
+MODULES = submissions.modules()
 
 
 def descendants(root: int) -> list[int]:

@@ -34,7 +34,8 @@ from instructor import nbtools
 from instructor.course import CourseCopy
 
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-ASSIGNMENTS = {"01-crawler": "crawler", "02-toolkit": "toolkit", "03-runtime": "runtime", "04-crawler": "coming_soon"}
+ASSIGNMENTS = {"01-crawler": "crawler", "02-toolkit": "toolkit", "03-runtime": "runtime", "04-crawler": "coming_soon",
+               "05-beyond": "beyond"}
 
 
 def autograde_all(course: CourseCopy) -> float:

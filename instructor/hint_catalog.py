@@ -30,6 +30,10 @@ NOT_PROSE = {
     "/img/logo.png", "http://cinema.test", "division by zero", "not supported between instances", "still running after",
     "inside the block", "raised inside the block", "return f'OK {{url}}'", "background_saves",
     "before await", "awaited worker_1", "awaited worker_2",
+    "attempt {} failed", "cleaned up", "fetch {} of {} failed", "raised LookupError('fetch {} of {} failed')",
+    "raised {}('attempt {} failed')", "request_id", "smtp down", "the caller's id", "asyncio.timeout({})",
+    "SingleFlight().get(key, fetch)", "handle_all(requests, handle)", "retry(operation, attempts, pause)",
+    "stop_gracefully(tasks, grace)",
 }
 
 

@@ -7,7 +7,6 @@ the Makefile in a copy of the course; scores are read back from the gradebook.
 from __future__ import annotations
 
 import csv
-import importlib
 import re
 
 import pytest
@@ -16,11 +15,11 @@ from nbgrader.api import Gradebook
 from instructor import nbtools
 from conftest import ASSIGNMENTS
 from instructor.course import CourseCopy
+import submissions
 
 pytestmark = pytest.mark.slow  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
 
-# One module of submissions per assignment, named after its notebook.
-SUBMISSIONS = [importlib.import_module(f"submissions.{name}") for name in ("crawler", "toolkit", "runtime", "coming_soon")]
+SUBMISSIONS = submissions.modules()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import heapq
 import inspect
+from collections import deque
+from itertools import count
 
 from coursekit.grading import (Checks, expect, expect_loop_time, expect_no_leftover_tasks, fail, forbid_running,
                                run_async)
@@ -241,21 +244,57 @@ def why_it_failed(error, label):
             f"Likely cause: {cause}")
 
 
-def first_difference(expected, got):
-    for number, (want, have) in enumerate(zip(expected, got), start=1):
-        if want != have:
-            return f"number {number} should be {want}, was {have}"
-    return f"expected {len(expected)}, got {len(got)}"
+def contract_run(plans):
+    """What the contract runs, and when: the test's own model of ToyScheduler, as [(name, time)].
+
+    Ready callbacks first in, first out, with the clock standing still; when none is ready, the clock
+    moves to the earliest timer (ties in the order set) and that one timer's callback runs. What it
+    makes ready runs before the next timer, even one due at the same moment.
+    """
+    ready, timers, ran, order, now = deque(), [], [], count(), 0.0
+
+    def schedule(plan):
+        if plan[1] is None:
+            ready.append(plan)
+        else:
+            heapq.heappush(timers, (now + plan[1], next(order), plan))
+
+    for plan in plans:
+        schedule(plan)
+    while ready or timers:
+        if ready:
+            plan = ready.popleft()
+        else:
+            now, _, plan = heapq.heappop(timers)
+        ran.append((plan[0], now))
+        for child in plan[2]:
+            schedule(child)
+    return ran
+
+
+TIMER_BEFORE_READY = ("a callback that is ready runs before the next timer, even one due at the same moment: "
+                      "move the clock to the earliest timer, run that one timer, then everything it made ready, "
+                      "and only then take the next timer (asyncio moves every due timer to the ready queue at "
+                      "once; this toy takes one at a time)")
+TIMERS_OUT_OF_ORDER = ("timers must be taken earliest first, by the time they are due (clock.now() + delay), not by "
+                       "their delay or the order they were set: heapq.heappush, then heapq.heappop (list.pop(0) on "
+                       "a heap is not the earliest), or a list kept sorted by time")
+DUE_WHEN_SET = ("a timer is due at clock.now() + delay, computed when call_later is called: keep that moment "
+                "(when, seq, callback), not the delay, and move the clock exactly there (clock.advance_to(when))")
+CLOCK_NEVER_MOVED = ("the clock never moved: when nothing is ready, move it to the earliest timer's time with "
+                     "clock.advance_to(when), then run that timer")
 
 
 def run_schedule(ToyScheduler, plans, label):  # noqa: N803 - the exercise's class, by its name
     """Schedule `plans` on a new ToyScheduler with the test's clock, run it, and check what ran when.
 
     A plan is (name, delay, then): call_soon when delay is None, call_later(delay) otherwise. When its
-    callback runs, it schedules the plans in `then`. The test records everything itself.
+    callback runs, it schedules the plans in `then`. The test records everything itself (what ran at
+    which time on its clock, every move of the clock) and compares it with its own model of the
+    contract (contract_run); a difference is explained from the first place the two part.
     """
     moves, ran, due = [], [], {}  # clock moves; (name, time) as callbacks ran; name -> (time due, how set)
-    soon_order, timer_order = [], []  # names in the order they were scheduled
+    timers = set()  # the names set with call_later
     clock = the_tests_clock(moves)
 
     def schedule(scheduler, plan):
@@ -268,11 +307,10 @@ def run_schedule(ToyScheduler, plans, label):  # noqa: N803 - the exercise's cla
 
         if delay is None:
             due[name] = (clock.now(), f"call_soon at {clock.now():g} s")
-            soon_order.append(name)
             scheduler.call_soon(callback)
         else:
             due[name] = (clock.now() + delay, f"call_later({delay:g}) at {clock.now():g} s")
-            timer_order.append(name)
+            timers.add(name)
             scheduler.call_later(delay, callback)
 
     async def scheduled_run():
@@ -286,52 +324,43 @@ def run_schedule(ToyScheduler, plans, label):  # noqa: N803 - the exercise's cla
     except Exception as error:
         fail(why_it_failed(error, label))
 
+    expected = contract_run(plans)
     names = [name for name, _ in ran]
     with Checks(label) as check:
-        never = [name for name in due if name not in names]
+        never = [name for name, _ in expected if name not in names]
         check.fact(not never, f"expected every callback to run once before run() returned, got {len(never)} of "
-                              f"{len(due)} that never ran ({', '.join(never[:4])})",
+                              f"{len(expected)} that never ran ({', '.join(never[:4])})",
                    hint="likely cause: run() stopped too early. It must go on until nothing is ready and no timer "
                         "is left, including the callbacks and timers that callbacks set while it ran")
         twice = sorted({name for name in names if names.count(name) > 1})
         check.fact(not twice, f"expected each callback to run once, got {', '.join(twice)} more than once",
                    hint="likely cause: a callback stays in the ready queue or among the timers after it ran")
-        wrong = [(name, at) for name, at in ran if at != due[name][0]]
-        if wrong:
-            name, at = wrong[0]
-            when, how = due[name]
-            check.fact(False, f"expected {name} ({how}) to run at {when:g} s on the clock, got it at {at:g} s",
-                       hint="likely cause: " + (
-                           "the clock moved on while callbacks were ready, or timers ran out of order: run every "
-                           "ready callback first, then advance the clock to the earliest timer" if at > when else
-                           "its callback ran before the clock reached its time: a timer is due at clock.now() + "
-                           "delay, computed when call_later is called; advance the clock there "
-                           "(clock.advance_to(when)), then run the callback"))
         back = [(was, to) for was, to in moves if to < was]
         if back:
             check.fact(False, f"expected the clock to move forward only, got clock.advance_to({back[0][1]:g}) "
                               f"at {back[0][0]:g} s",
-                       hint="likely cause: a timer is due at clock.now() + delay, computed when call_later is "
-                            "called, not at `delay`")
-        if not never and not twice:
-            soon_ran = [name for name in names if due[name][1].startswith("call_soon")]
-            check.fact(soon_ran == soon_order,
-                       f"expected call_soon callbacks to run first in, first out, got another order: "
-                       f"{first_difference(soon_order, soon_ran)}",
-                       hint="likely cause: the ready queue is used as a stack: take the oldest callback first "
-                            "(deque.popleft(), or list.pop(0))")
-            timers_ran = [name for name in names if name in timer_order]
-            by_time = sorted(timer_order, key=lambda name: due[name][0])  # ties stay in the order set
-            if timers_ran != by_time:
-                ties_only = [due[name][0] for name in timers_ran] == [due[name][0] for name in by_time]
-                check.fact(False, f"expected timers to run in order of time, and timers due at the same time in "
-                                  f"the order they were set, got another order: {first_difference(by_time, timers_ran)}",
-                           hint="likely cause: " + (
-                               "timers due at the same time ran in another order than they were set: put a "
-                               "counter between the time and the callback, (when, seq, callback)" if ties_only else
-                               "timers must be taken earliest first: keep them in a heap (heapq) of "
-                               "(when, seq, callback), or sorted by time"))
-        times = {due[name][0] for name in timer_order}
+                       hint="likely cause: " + (DUE_WHEN_SET if any(at != due[name][0] for name, at in ran)
+                                                else TIMERS_OUT_OF_ORDER))
+        parted = next((n for n, (want, have) in enumerate(zip(expected, ran)) if want != have), None)
+        if parted is not None and not never and not twice:
+            (want, want_at), (have, have_at) = expected[parted], ran[parted]
+            if have in timers and have_at != due[have][0]:
+                hint = DUE_WHEN_SET if moves else CLOCK_NEVER_MOVED
+            elif have in timers and want not in timers:
+                hint = TIMER_BEFORE_READY
+            elif have in timers and want in timers:
+                hint = ("timers due at the same time ran in another order than they were set: put a counter "
+                        "between the time and the callback, (when, seq, callback)" if due[have][0] == due[want][0]
+                        else TIMERS_OUT_OF_ORDER)
+            elif have not in timers and want not in timers:
+                hint = ("the ready queue is used as a stack: take the oldest callback first (deque.popleft(), "
+                        "or list.pop(0))")
+            else:
+                hint = "a timer ran later than it should: when nothing is ready, move the clock to the earliest timer"
+            check.fact(False, f"expected callback number {parted + 1} to be {want} ({due[want][1]}) at "
+                              f"{want_at:g} s, got {have} ({due[have][1]}) at {have_at:g} s",
+                       hint="likely cause: " + hint)
+        times = {due[name][0] for name in timers}
         stray = [to for _, to in moves if to not in times]
         if stray:
             check.fact(False, f"expected the clock to move only to the time of a timer, got clock.advance_to({stray[0]:g})",
@@ -355,8 +384,10 @@ def run_crawl(ToyScheduler, delays, together):  # noqa: N803 - the exercise's cl
             return [await task for task in tasks]
         return [await page(url) for url in urls]
 
+    moves = []  # every move of the test's clock, as (from, to)
+
     async def crawl_run():
-        clock = the_tests_clock([])
+        clock = the_tests_clock(moves)
         return toy_run(ToyScheduler(clock), clock, main()), clock.now()
 
     how = "as tasks" if together else "one by one"
@@ -374,12 +405,15 @@ def run_crawl(ToyScheduler, delays, together):  # noqa: N803 - the exercise's cl
             at += seconds
     want = {what: at for at, what in expected}
     got = {what: at for at, what in events}
-    if any(got.get(what, at) > at for what, at in want.items()):
-        cause = ("the clock moved on while task steps were ready: run every ready callback first, then advance the "
-                 "clock to the earliest timer")
-    elif any(got.get(what, at) < at for what, at in want.items()):
+    if any(got.get(what, at) < at for what, at in want.items()):
         cause = ("a page finished before the clock reached its time: a timer is due at clock.now() + delay, "
                  "computed when call_later is called; advance the clock there, then run the callback")
+    elif any(to < was for was, to in moves):
+        was, to = next((was, to) for was, to in moves if to < was)
+        cause = f"the clock went back from {was:g} s to {to:g} s: {TIMERS_OUT_OF_ORDER}"
+    elif any(got.get(what, at) > at for what, at in want.items()):
+        cause = ("the clock moved on while task steps were ready: run every ready callback first, then advance the "
+                 "clock to the earliest timer")
     elif set(got) != set(want):
         cause = "run() stopped before every page was done"
     else:

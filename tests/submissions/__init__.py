@@ -6,10 +6,18 @@ the untouched release) and states the points each graded cell must get.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from types import ModuleType
 
 import nbformat
+
+# One module of submissions per assignment, named after its notebook, in the order of the assignments.
+NAMES = ("crawler", "toolkit", "runtime", "coming_soon", "beyond")
+
+
+def modules() -> list[ModuleType]:
+    return [importlib.import_module(f"submissions.{name}") for name in NAMES]
 
 
 def answered(module: ModuleType, answers: dict[str, str], root: Path, edition: str = "bilingual") -> nbformat.NotebookNode:

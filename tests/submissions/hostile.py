@@ -21,9 +21,10 @@ seal on each test's verdict, the instruments of coursekit.checks); the
 section's comment says how they were tried.
 """
 
-from submissions import coming_soon, crawler, runtime, toolkit
+from submissions import beyond, coming_soon, crawler, runtime, toolkit
 
-_FULL = {"crawler": crawler.FULL, "toolkit": toolkit.FULL, "runtime": runtime.FULL, "coming_soon": coming_soon.FULL}
+_FULL = {"crawler": crawler.FULL, "toolkit": toolkit.FULL, "runtime": runtime.FULL, "coming_soon": coming_soon.FULL,
+         "beyond": beyond.FULL}
 
 
 def _zero(module: str) -> dict[str, int]:
@@ -62,7 +63,14 @@ _COMING_SOON_WRONG = {
         'async def crawl_coming_soon(base_url, city="beijing", *, max_concurrency=5, timeout=10.0):\n    return []\n'
     ),
 }
-_WRONG = {"crawler": _CRAWLER_WRONG, "toolkit": _TOOLKIT_WRONG, "runtime": _RUNTIME_WRONG, "coming_soon": _COMING_SOON_WRONG}
+_BEYOND_WRONG = {
+    "retry": "async def retry(operation, attempts, pause):\n    return None\n",
+    "single_flight": "class SingleFlight:\n    async def get(self, key, fetch):\n        return None\n",
+    "handle_all": "async def handle_all(requests, handle):\n    return []\n",
+    "stop_gracefully": "async def stop_gracefully(tasks, grace):\n    return []\n",
+}
+_WRONG = {"crawler": _CRAWLER_WRONG, "toolkit": _TOOLKIT_WRONG, "runtime": _RUNTIME_WRONG, "coming_soon": _COMING_SOON_WRONG,
+          "beyond": _BEYOND_WRONG}
 
 _LENIENT = "def lenient(*args, **kwargs):\n    return None\n"
 

@@ -63,8 +63,8 @@ def on_each_done(tasks, record):
     for task in tasks:
         task.add_done_callback(functools.partial(report, task.get_name()))
 """,
-    # a sorted list (bisect) instead of a heap, a plain list as the ready queue, and every timer due
-    # at the new time moved to the ready list at once (as asyncio's loop does)
+    # a sorted list (bisect) instead of a heap, a plain list as the ready queue; the earliest timer
+    # joins the ready list, so what it makes ready queues behind it, before the next timer
     "toy_scheduler": """
 import bisect
 import itertools
@@ -88,9 +88,9 @@ class ToyScheduler:
             if not self.ready:
                 if not self.timers:
                     return
-                self.clock.advance_to(self.timers[0][0])
-                while self.timers and self.timers[0][0] <= self.clock.now():
-                    self.ready.append(self.timers.pop(0)[2])
+                when, _, callback = self.timers.pop(0)
+                self.clock.advance_to(when)
+                self.ready.append(callback)
             callback = self.ready.pop(0)
             callback()
 """,
@@ -132,7 +132,11 @@ class ToyScheduler:
                 continue
             when = min(self.timers)
             self.clock.advance_to(when)
-            self.ready.extend(self.timers.pop(when))
+            due = self.timers[when]
+            callback = due.pop(0)  # one timer at a time, the first set
+            if not due:
+                del self.timers[when]
+            callback()
 """,
 }
 
@@ -663,14 +667,72 @@ class ToyScheduler:
                 callback()
 """
 
+_ALL_DUE_AT_ONCE = """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        while self.ready or self.timers:
+            if not self.ready:  # every timer due now joins the ready queue at once, as asyncio's loop does
+                self.clock.advance_to(self.timers[0][0])
+                while self.timers and self.timers[0][0] <= self.clock.now():
+                    self.ready.append(heapq.heappop(self.timers)[2])
+            self.ready.popleft()()
+"""
+_HEAP_POPPED_AS_A_LIST = """
+import heapq
+from collections import deque
+
+
+class ToyScheduler:
+    def __init__(self, clock):
+        self.clock = clock
+        self.ready = deque()
+        self.timers = []
+        self.seq = 0
+
+    def call_soon(self, callback):
+        self.ready.append(callback)
+
+    def call_later(self, delay, callback):
+        self.seq += 1
+        heapq.heappush(self.timers, (self.clock.now() + delay, self.seq, callback))
+
+    def run(self):
+        while self.ready or self.timers:
+            while self.ready:
+                self.ready.popleft()()
+            if self.timers:
+                when, _, callback = self.timers.pop(0)  # the heap's first item, but the heap is no longer one
+                self.clock.advance_to(when)
+                callback()
+"""
+
 # More mistakes in the toy scheduler (exercise 5), each with the words its feedback must say.
 SCHEDULER_MISTAKES = {
     "scheduler_clock_never_moves": (_CLOCK_NEVER_MOVES, "advance_to"),
-    "scheduler_timers_before_ready": (_TIMERS_BEFORE_READY, "run every ready callback first"),
-    "scheduler_stops_early": (_STOPS_EARLY, "still waiting"),
-    "scheduler_ties_reversed": (_TIES_REVERSED, "in the order they were set"),
+    "scheduler_timers_before_ready": (_TIMERS_BEFORE_READY, "runs before the next timer"),
+    "scheduler_stops_early": (_STOPS_EARLY, "stopped too early"),
+    "scheduler_ties_reversed": (_TIES_REVERSED, "in another order than they were set"),
     "scheduler_never_returns": (_NEVER_RETURNS, "must return as soon as nothing is ready"),
     "scheduler_sleeps_for_real": (_SLEEPS_FOR_REAL, "must not wait in real time"),
+    "scheduler_all_due_at_once": (_ALL_DUE_AT_ONCE, "this toy takes one at a time"),
+    "scheduler_heap_popped_as_a_list": (_HEAP_POPPED_AS_A_LIST, ["clock went back", "heapq.heappop"]),
 }
 VARIANTS.update(
     (name, ({"toy_scheduler": code}, scores(test_toy_scheduler=0), {"test_toy_scheduler": words}))
