@@ -274,26 +274,30 @@ def chosen_language(declared: str | None, environment: str | None) -> str:
     return declared or "en"
 
 
-def _notebook_language() -> str | None:
+def notebook_language() -> str | None:
     """The language of the notebook this kernel runs for.
 
     Jupyter names it (JPY_SESSION_NAME); `nbgrader validate` (the Validate
     button) does not, but runs the kernel in the notebook's folder, where a
-    student's copy of an assignment is the only notebook.
+    student's copy of an assignment is the only notebook. A folder of several
+    notebooks that all declare one language (notebooks/zh/, run by nbclient)
+    speaks that language.
     """
     session = os.environ.get("JPY_SESSION_NAME", "")
     if session.endswith(".ipynb"):
         path = Path(session)
         if not path.is_file():  # a path relative to the server's root: the kernel starts in the notebook's folder
             path = Path.cwd() / path.name
-    else:
-        try:
-            found = list(Path.cwd().glob("*.ipynb"))
-        except OSError:
-            return None
-        if len(found) != 1:
-            return None
-        path = found[0]
+        return _declared_in(path)
+    try:
+        found = sorted(Path.cwd().glob("*.ipynb"))
+    except OSError:
+        return None
+    declared = {_declared_in(path) for path in found}
+    return declared.pop() if len(declared) == 1 else None
+
+
+def _declared_in(path: Path) -> str | None:
     try:
         return declared_language(json.loads(path.read_text(encoding="utf-8")).get("metadata"))
     except (OSError, ValueError, AttributeError):
@@ -301,7 +305,7 @@ def _notebook_language() -> str | None:
 
 
 def _starting_language() -> str:
-    return chosen_language(_notebook_language(), os.environ.get("COURSEKIT_LANGUAGE"))
+    return chosen_language(notebook_language(), os.environ.get("COURSEKIT_LANGUAGE"))
 
 
 _language = _starting_language()

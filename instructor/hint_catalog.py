@@ -34,6 +34,12 @@ NOT_PROSE = {
     "raised {}('attempt {} failed')", "request_id", "smtp down", "the caller's id", "asyncio.timeout({})",
     "SingleFlight().get(key, fetch)", "handle_all(requests, handle)", "retry(operation, attempts, pause)",
     "stop_gracefully(tasks, grace)",
+    "already has its result", "cancel() of a done task returned False", "cancel() of a done task returned {}",
+    "cancel() returned True", "cancel() returned {}", "cannot reuse already awaited coroutine",
+    "generator already executing", "polite finished", "polite got CancelledError", "polite starts", "polite stopped",
+    "task {} done", "task {} ends", "task {} starts", "victim cleaned up", "victim finished",
+    "victim got CancelledError", "victim starts", "victim went on after the signal", "victim woke up from its sleep",
+    "task.cancelled of each task", "task.cancelled at the end", "(task.cancelled, task.result) at the end",
 }
 
 

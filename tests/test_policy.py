@@ -12,11 +12,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from conftest import ROOT
 from coursekit import messages, policy
 from instructor import nbtools
+import submissions
 from submissions import answered
 from submissions.honest import HONEST as HONEST_CORPUS
 from submissions.hostile import ATTACKS as HOSTILE
 
-MODULES = {name: importlib.import_module(f"submissions.{name}") for name in ("crawler", "toolkit", "runtime", "coming_soon")}
+MODULES = {module.__name__.split(".")[-1]: module for module in submissions.modules()}
 
 SETUP = """
 import asyncio

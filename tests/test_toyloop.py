@@ -165,4 +165,30 @@ def test_exercise_5_passes_right_schedulers_and_fails_each_wrong_one(answer, poi
                 exec(test, namespace)
             message = str(failure.value)
             assert "expected" in message and "got" in message and "ikely cause" in message, message
+            for phrase in [words] if isinstance(words, str) else words:
+                assert phrase in message, message
+
+
+def tasks():
+    for name, (answers, points, *words) in runtime.VARIANTS.items():
+        if "step_task" in answers or name == "reference":
+            yield pytest.param(answers.get("step_task"), points["test_step_task"],
+                               (words[0] if words else {}).get("test_step_task", ""), id=name)
+
+
+@pytest.mark.parametrize("answer, points, words", list(tasks()))
+def test_exercise_6_passes_the_right_task_and_fails_each_wrong_one(answer, points, words):
+    nb = nbtools.read(ROOT / "source" / "03-runtime" / "runtime.ipynb")
+    cells = nbtools.nbgrader_cells(nb)
+    namespace = {"__name__": "__main__"}
+    exec(cells["setup"].source, namespace)
+    exec(answer or nbtools.reference_answers(nb)["step_task"], namespace)
+    for _ in range(3):  # fresh random draws each time
+        if points:
+            exec(cells["test_step_task"].source, namespace)
+        else:
+            with pytest.raises(AssertionError) as failure:
+                exec(cells["test_step_task"].source, namespace)
+            message = str(failure.value)
+            assert "expected" in message and "got" in message and "ikely cause" in message, message
             assert words in message, message

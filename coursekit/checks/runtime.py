@@ -18,7 +18,7 @@ from itertools import count
 
 from coursekit.grading import (Checks, expect, expect_loop_time, expect_no_leftover_tasks, fail, forbid_running,
                                run_async)
-from coursekit.toyloop import toy_create_task, toy_now, toy_run, toy_sleep
+from coursekit.toyloop import ToyFuture, toy_create_task, toy_now, toy_run, toy_sleep
 
 # -- exercise 1: predict_trace ------------------------------------------------------------------------
 
@@ -424,3 +424,215 @@ def run_crawl(ToyScheduler, delays, together):  # noqa: N803 - the exercise's cl
                      hint="Likely cause: the clock must end where the last page ends, and move no further")
         check.expect(result, [f"OK {url}" for url in urls], "what the crawler returned",
                      hint="Likely cause: toy_run returns what the main coroutine returned; did every task finish?")
+
+
+# -- exercise 6: StepTask ---------------------------------------------------------------------------
+
+
+class _TestScheduler:
+    """The test's own scheduler for exercise 6, so that only StepTask is judged. It turns as asyncio's loop does
+    (every due timer joins the ready queue at once, then a turn runs what was ready when it began): a StepTask
+    must work on any scheduler, and this one is no answer to exercise 5."""
+
+    def __init__(self, clock):
+        self.clock, self.soon, self.later, self.order = clock, deque(), [], count()
+
+    def call_soon(self, callback):
+        self.soon.append(callback)
+
+    def call_later(self, delay, callback):
+        heapq.heappush(self.later, (self.clock.now() + delay, next(self.order), callback))
+
+    def run(self):
+        while self.soon or self.later:
+            if not self.soon:
+                self.clock.advance_to(self.later[0][0])
+            while self.later and self.later[0][0] <= self.clock.now():
+                self.soon.append(heapq.heappop(self.later)[2])
+            for _ in range(len(self.soon)):
+                self.soon.popleft()()
+
+
+def run_step_tasks(StepTask, main, label):  # noqa: N803 - the exercise's class, by its name
+    """Run `main(new_task)` on the test's toy loop, where new_task(coro) makes a StepTask; returns what main returned."""
+
+    async def on_toy_loop():
+        clock = the_tests_clock([])
+        scheduler = _TestScheduler(clock)
+        return toy_run(scheduler, clock, main(lambda coro: StepTask(scheduler, coro)))
+
+    try:
+        return run_async(on_toy_loop, shown_as="StepTask").result
+    except AssertionError:
+        raise
+    except Exception as error:
+        fail(f"{label}: expected the tasks to run to their end, got {type(error).__name__}: {error}\n"
+             f"Likely cause: {step_error_cause(error)}", error)
+
+
+def step_error_cause(error):
+    text = str(error)
+    if isinstance(error, NotImplementedError):
+        return "StepTask is not written yet: replace each `raise NotImplementedError()`"
+    if "already has its result" in text:
+        return ("a step ran on a task that was already done: step() must do nothing once the task is done "
+                "(self.done)")
+    if "cannot reuse already awaited coroutine" in text or "generator already executing" in text:
+        return "the coroutine was resumed after it had finished: step() must do nothing once the task is done"
+    if "still waiting" in text:
+        return ("a task never took its next step: wake_up(future) must schedule self.step with "
+                "self.scheduler.call_soon when the future it waits for is done")
+    return "read the error above: it came out of your StepTask"
+
+
+def check_step_task_runs(StepTask, sleeps):  # noqa: N803 - the exercise's class, by its name
+    """Tasks that sleep and return, awaited by main: the steps, results and times of a plain run."""
+    events = []
+
+    async def work(name, seconds):
+        events.append((toy_now(), f"{name} starts"))
+        await toy_sleep(seconds)
+        events.append((toy_now(), f"{name} ends"))
+        return f"{name} done"
+
+    async def main(new_task):
+        tasks = [new_task(work(f"task {n}", s)) for n, s in enumerate(sleeps)]
+        return [await task for task in tasks], [task.cancelled for task in tasks]
+
+    label = f"StepTask running tasks that sleep {sleeps} s"
+    results, cancelled = run_step_tasks(StepTask, main, label)
+    expected = sorted([(0.0, f"task {n} starts") for n in range(len(sleeps))] +
+                      [(float(s), f"task {n} ends") for n, s in enumerate(sleeps)], key=lambda event: event[0])
+    with Checks(label) as check:
+        check.expect(events, expected, "what the tasks did, as (time, event), in order",
+                     hint="likely cause: step() sends None into the coroutine; the future it yields gets "
+                          "wake_up as its done callback, and wake_up schedules the next step")
+        check.expect(results, [f"task {n} done" for n in range(len(sleeps))], "the tasks' results",
+                     hint="likely cause: when send() raises StopIteration, the coroutine returned: "
+                          "self.set_result(stop.value)")
+        check.expect(cancelled, [False] * len(sleeps), "task.cancelled of each task",
+                     hint="likely cause: a task that returned is not cancelled")
+
+
+def check_step_task_cancel(StepTask, at, sleeping, cleanup):  # noqa: N803 - the exercise's class, by its name
+    """A task cancelled at `at` while it sleeps `sleeping` s; it cleans up for `cleanup` s, then lets the error out."""
+    events = []
+
+    async def victim():
+        events.append((toy_now(), "victim starts"))
+        try:
+            await toy_sleep(sleeping)
+            events.append((toy_now(), "victim woke up from its sleep"))
+        except asyncio.CancelledError:
+            events.append((toy_now(), "victim got CancelledError"))
+            await toy_sleep(cleanup)
+            events.append((toy_now(), "victim cleaned up"))
+            raise
+        return "victim finished"
+
+    async def canceller(task):
+        await toy_sleep(at)
+        events.append((toy_now(), f"cancel() returned {task.cancel()}"))
+
+    async def main(new_task):
+        task = new_task(victim())
+        await new_task(canceller(task))
+        await task
+        await toy_sleep(sleeping)  # the victim's old timer fires meanwhile: it must not wake the task
+        events.append((toy_now(), f"cancel() of a done task returned {task.cancel()}"))
+        return task.cancelled, task.result
+
+    label = f"StepTask cancelled at {at:g} s during a sleep of {sleeping:g} s, cleaning up for {cleanup:g} s"
+    cancelled, result = run_step_tasks(StepTask, main, label)
+    expected = [(0.0, "victim starts"), (float(at), "cancel() returned True"), (float(at), "victim got CancelledError"),
+                (float(at + cleanup), "victim cleaned up"),
+                (float(at + cleanup + sleeping), "cancel() of a done task returned False")]
+    woke_early = any(what == "victim cleaned up" and when < at + cleanup for when, what in events)
+    late = any(what == "victim got CancelledError" and when > at for when, what in events)
+    cause = ("the old sleep's timer woke the task while it was cleaning up, so its clean-up sleep ended early: "
+             "wake_up(future) must ignore a future the task no longer waits for (cancel() forgets it)" if woke_early
+             else "cancel() must schedule a step at once (self.scheduler.call_soon(self.step)) when the task is "
+                  "waiting for a future, not leave it to the future" if late
+             else "the next step after cancel() throws asyncio.CancelledError() into the coroutine "
+                  "(self.coro.throw(...)), once, where it awaits; it must not close the coroutine")
+    with Checks(label) as check:
+        check.expect(events, expected, "what happened, as (time, event), in order", hint="likely cause: " + cause)
+        check.expect((cancelled, result), (True, None), "(task.cancelled, task.result) at the end",
+                     hint="likely cause: when CancelledError comes out of the coroutine, the task ends cancelled: "
+                          "self.cancelled = True, then self.set_result(None)")
+
+
+def check_step_task_cancel_early(StepTask, swallow):  # noqa: N803 - the exercise's class, by its name
+    """cancel() before the first step (the coroutine never starts), or at an await the coroutine handles itself."""
+    events = []
+
+    async def polite():
+        events.append((toy_now(), "polite starts"))
+        try:
+            await toy_sleep(3)
+        except asyncio.CancelledError:
+            events.append((toy_now(), "polite got CancelledError"))
+            return "polite stopped"
+        return "polite finished"
+
+    async def main(new_task):
+        task = new_task(polite())
+        if swallow:
+            await toy_sleep(1)
+        said = task.cancel()
+        await task
+        return said, task.cancelled, task.result
+
+    if swallow:
+        label = "StepTask cancelled at 1 s by a coroutine that catches CancelledError and returns"
+        expected = ((True, False, "polite stopped"),
+                    [(0.0, "polite starts"), (1.0, "polite got CancelledError")])
+        hint = ("likely cause: a coroutine that catches CancelledError and returns ends the task normally, with its "
+                "result: only a CancelledError that comes out of the coroutine cancels the task")
+    else:
+        label = "StepTask cancelled before its first step"
+        expected = ((True, True, None), [])
+        hint = ("likely cause: a task cancelled before its first step never runs its coroutine: that first step "
+                "throws CancelledError into the coroutine, which has not started, so it ends at once; "
+                "cancel() must not schedule a second step when one is already scheduled (the task waits for "
+                "no future)")
+    outcome = run_step_tasks(StepTask, main, label)
+    with Checks(label) as check:
+        check.expect((outcome, events), expected,
+                     "((cancel() returned, task.cancelled, task.result), what the coroutine did as (time, event))",
+                     hint=hint)
+
+
+def check_step_task_cancel_woken(StepTask, cleanup):  # noqa: N803 - the exercise's class, by its name
+    """A task woken and cancelled in the same step of another task: it has a step scheduled and waits for nothing."""
+    events = []
+    signal = ToyFuture()
+
+    async def victim():
+        try:
+            await signal
+            events.append((toy_now(), "victim went on after the signal"))
+        except asyncio.CancelledError:
+            events.append((toy_now(), "victim got CancelledError"))
+            await toy_sleep(cleanup)
+            events.append((toy_now(), "victim cleaned up"))
+            raise
+
+    async def main(new_task):
+        task = new_task(victim())
+        await toy_sleep(1)
+        signal.set_result("go")  # wakes the victim: its next step is scheduled...
+        events.append((toy_now(), f"cancel() returned {task.cancel()}"))  # ...and it is cancelled before it runs
+        await task
+        return task.cancelled
+
+    label = f"StepTask woken by its future and cancelled before its next step, cleaning up for {cleanup:g} s"
+    cancelled = run_step_tasks(StepTask, main, label)
+    with Checks(label) as check:
+        check.expect(events, [(1.0, "cancel() returned True"), (1.0, "victim got CancelledError"),
+                              (1.0 + cleanup, "victim cleaned up")], "what happened, as (time, event), in order",
+                     hint="likely cause: the task was woken, so a step is already scheduled: cancel() only sets "
+                          "must_cancel (that step throws), and must not schedule a second step, which would resume "
+                          "the clean-up before its sleep ends")
+        check.expect(cancelled, True, "task.cancelled at the end",
+                     hint="likely cause: when CancelledError comes out of the coroutine, the task ends cancelled")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# name -> {"module": one of "crawler", "toolkit", "runtime", "coming_soon",
+# name -> {"module": one of "crawler", "toolkit", "runtime", "coming_soon", "beyond",
 #          "answers": {grade_id_of_solution_cell: full source of that cell},
 #          "extra_cells": [sources of extra code cells the student added, inserted after the first code cell] (optional),
 #          "styles": "short description of the styles this entry shows"}
@@ -1241,5 +1241,501 @@ if __name__ == "__main__":
         },
         "styles": "headings first, find_parent, .string, dict(...) call; a client class with a semaphore, "
                   "asyncio.wait on tasks, response.ok; if __name__ == '__main__' guard around a no-op",
+    },
+    # ------------------------------------------------------------------ 05-beyond
+    "beyond_for_else_lock_taskgroup_wait": {
+        "module": "beyond",
+        "answers": {
+            "retry": """async def retry(operation: Callable[[], Awaitable[Any]], attempts: int, pause: float) -> Any:
+    error: Exception | None = None
+    for attempt in range(attempts):
+        if attempt > 0:
+            await asyncio.sleep(pause)  # only between two attempts, never after the last one
+        try:
+            return await operation()
+        except Exception as exc:  # CancelledError is a BaseException: it goes straight through
+            error = exc
+    else:
+        raise error
+""",
+            "single_flight": """from collections import defaultdict
+
+
+class SingleFlight:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)  # one lock per key
+
+    async def get(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        if key in self.values:
+            return self.values[key]
+        async with self.locks[key]:
+            # look again: the value may have come while we waited for the lock
+            if key not in self.values:
+                self.values[key] = await fetch(key)
+            return self.values[key]
+""",
+            "handle_all": """async def handle_all(requests: list[str], handle: Callable[[str], Awaitable[Any]]) -> list[Any]:
+    async def handle_one(request: str) -> Any:
+        request_id.set(request)  # set in this task's own copy of the context
+        return await handle(request)
+
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(handle_one(request)) for request in requests]
+    return [task.result() for task in tasks]
+""",
+            "stop_gracefully": """async def stop_gracefully(tasks: list[asyncio.Task], grace: float) -> list[str]:
+    done, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)  # the clean-ups run to their end
+    return [task.get_name() for task in tasks if task in pending]
+""",
+        },
+        "styles": "retry: for/else, pause at the top of the loop, exception kept in a variable and raised after the loop; "
+                  "SingleFlight: defaultdict(asyncio.Lock), double check under the lock; handle_all: TaskGroup and a "
+                  "nested wrapper coroutine; stop_gracefully: asyncio.wait(timeout=...) then cancel and asyncio.wait again",
+    },
+    "beyond_while_shared_task_gather_shield": {
+        "module": "beyond",
+        "answers": {
+            "retry": """async def retry(operation: Callable[[], Awaitable[Any]], attempts: int, pause: float) -> Any:
+    attempt = 1
+    while True:
+        try:
+            return await operation()
+        except asyncio.CancelledError:
+            raise  # a cancellation is never retried
+        except Exception:
+            if attempt >= attempts:
+                raise
+        attempt += 1
+        await asyncio.sleep(pause)
+""",
+            "single_flight": """class SingleFlight:
+    \"\"\"One fetch task per key; every caller that needs the key awaits it (through a shield).\"\"\"
+
+    def __init__(self) -> None:
+        self.cache: dict[str, Any] = {}
+        self.in_flight: dict[str, asyncio.Task] = {}
+
+    async def fetch_and_keep(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        try:
+            value = await fetch(key)
+            self.cache[key] = value
+            return value
+        finally:
+            del self.in_flight[key]
+
+    async def get(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        if key in self.cache:
+            return self.cache[key]
+        task = self.in_flight.get(key)
+        if task is None:
+            task = asyncio.create_task(self.fetch_and_keep(key, fetch), name=f"fetch {key}")
+            self.in_flight[key] = task
+        # shielded: a caller that is cancelled must not cancel the fetch the others wait for
+        return await asyncio.shield(task)
+""",
+            "handle_all": """import logging
+
+log = logging.getLogger("beyond")
+
+
+async def handle_all(requests: list[str], handle: Callable[[str], Awaitable[Any]]) -> list[Any]:
+    async def in_its_context(request: str) -> Any:
+        request_id.set(request)
+        log.debug("handling %s", request)
+        return await handle(request)
+
+    # gather wraps each coroutine in a task: each gets a copy of our context, ours is never touched
+    return await asyncio.gather(*(in_its_context(request) for request in requests))
+""",
+            "stop_gracefully": """async def stop_gracefully(tasks: list[asyncio.Task], grace: float) -> list[str]:
+    everything = asyncio.gather(*tasks, return_exceptions=True)  # never raises a task's exception
+    try:
+        async with asyncio.timeout(grace):
+            # shielded: the timeout stops our wait, it must not cancel the gather (and the tasks with it)
+            await asyncio.shield(everything)
+        return []
+    except TimeoutError:
+        pass
+    cancelled = [task for task in tasks if not task.done()]
+    for task in cancelled:
+        task.cancel()
+    await everything
+    return [task.get_name() for task in cancelled]
+""",
+        },
+        "styles": "retry: while True with a counter, except asyncio.CancelledError: raise before except Exception; "
+                  "SingleFlight: a named task per key running a helper method, awaited through asyncio.shield; "
+                  "handle_all: gather of wrapper coroutines, logging; stop_gracefully: asyncio.timeout around a "
+                  "shielded gather(return_exceptions=True), then cancel and await the same gather",
+    },
+    "beyond_recursion_future_context_deadline": {
+        "module": "beyond",
+        "answers": {
+            "retry": """async def retry(operation: Callable[[], Awaitable[Any]], attempts: int, pause: float) -> Any:
+    \"\"\"One attempt; if it fails and attempts are left, pause and retry the rest.\"\"\"
+    try:
+        return await operation()
+    except Exception:
+        if attempts <= 1:
+            raise  # the last attempt's own exception, at once
+    await asyncio.sleep(pause)
+    return await retry(operation, attempts - 1, pause)
+""",
+            "single_flight": """class SingleFlight:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.waiting: dict[str, asyncio.Future] = {}  # key -> future of the fetch on its way
+
+    async def get(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        if key in self.values:
+            return self.values[key]
+        if key in self.waiting:
+            return await asyncio.shield(self.waiting[key])
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[key] = future
+        try:
+            value = await fetch(key)
+        except Exception as error:
+            future.set_exception(error)  # the callers waiting get the same error
+            future.exception()  # retrieved: no "exception was never retrieved" if nobody waits
+            raise
+        except BaseException:
+            future.cancel()  # we were cancelled: do not leave the others waiting forever
+            raise
+        else:
+            self.values[key] = value
+            future.set_result(value)
+            return value
+        finally:
+            del self.waiting[key]
+""",
+            "handle_all": """async def handle_all(requests: list[str], handle: Callable[[str], Awaitable[Any]]) -> list[Any]:
+    tasks = []
+    for request in requests:
+        context = contextvars.copy_context()
+        context.run(request_id.set, request)
+        tasks.append(asyncio.create_task(handle(request), context=context))
+    return await asyncio.gather(*tasks)
+""",
+            "stop_gracefully": """async def stop_gracefully(tasks: list[asyncio.Task], grace: float) -> list[str]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    running = {task for task in tasks if not task.done()}
+    while running and loop.time() < deadline:
+        _, running = await asyncio.wait(running, timeout=deadline - loop.time(),
+                                        return_when=asyncio.FIRST_COMPLETED)
+    to_cancel = [task for task in tasks if task in running]
+    for task in to_cancel:
+        task.cancel()
+    while running:
+        _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+    return [task.get_name() for task in to_cancel]
+""",
+        },
+        "styles": "retry: recursion with attempts - 1; SingleFlight: a future per key made with loop.create_future(), "
+                  "waiters shielded, try/except/else/finally; handle_all: contextvars.copy_context() and "
+                  "create_task(context=...); stop_gracefully: deadline on the loop's clock, asyncio.wait "
+                  "FIRST_COMPLETED in while loops",
+    },
+    "beyond_logging_dataclass_event_token_callbacks": {
+        "module": "beyond",
+        "answers": {
+            "retry": """import logging
+
+logger = logging.getLogger(__name__)
+
+
+async def retry(operation: Callable[[], Awaitable[Any]], attempts: int, pause: float) -> Any:
+    last_error: Exception | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            return await operation()
+        except Exception as error:
+            logger.info("attempt %d of %d failed: %r", attempt, attempts, error)
+            last_error = error
+        if attempt < attempts:
+            await asyncio.sleep(pause)
+    assert last_error is not None
+    raise last_error
+""",
+            "single_flight": """from dataclasses import dataclass, field
+
+
+@dataclass
+class SingleFlight:
+    values: dict[str, Any] = field(default_factory=dict, init=False)
+    fetching: dict[str, asyncio.Event] = field(default_factory=dict, init=False)
+
+    async def get(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        while True:
+            if key in self.values:
+                return self.values[key]
+            done = self.fetching.get(key)
+            if done is None:
+                break
+            await done.wait()  # a fetch is on its way: wait for it, then look again
+        done = self.fetching[key] = asyncio.Event()
+        try:
+            value = await fetch(key)
+            self.values[key] = value
+            return value
+        finally:
+            del self.fetching[key]
+            done.set()  # the waiters find the value, or after a failure one of them fetches again
+""",
+            "handle_all": """async def handle_all(requests: list[str], handle: Callable[[str], Awaitable[Any]]) -> list[Any]:
+    tasks: list[asyncio.Task] = []
+    for request in requests:
+        token = request_id.set(request)
+        try:
+            tasks.append(asyncio.create_task(handle(request)))  # the task copies the context right now
+        finally:
+            request_id.reset(token)  # the caller's value comes back at once
+    return list(await asyncio.gather(*tasks))
+""",
+            "stop_gracefully": """async def stop_gracefully(tasks: list[asyncio.Task], grace: float) -> list[str]:
+    running = {task for task in tasks if not task.done()}
+    if not running:
+        return []
+    all_done = asyncio.Event()
+
+    def on_done(task: asyncio.Task) -> None:
+        running.discard(task)
+        if not running:
+            all_done.set()
+
+    for task in running:
+        task.add_done_callback(on_done)
+    try:
+        await asyncio.wait_for(all_done.wait(), timeout=grace)
+        return []
+    except TimeoutError:
+        pass
+    cancelled = [task for task in tasks if not task.done()]
+    for task in cancelled:
+        task.cancel()
+    await all_done.wait()
+    return [task.get_name() for task in cancelled]
+""",
+        },
+        "styles": "retry: logging of each failure, last error kept and raised after the loop, assert; SingleFlight: "
+                  "@dataclass with field(default_factory=dict, init=False), an asyncio.Event per key and waiters that "
+                  "look again; handle_all: request_id.set / reset(token) around create_task; stop_gracefully: "
+                  "done callbacks, a closure over a set, an Event and asyncio.wait_for",
+    },
+    "beyond_attempt_tasks_condition_as_completed": {
+        "module": "beyond",
+        "answers": {
+            "retry": """async def retry(operation: Callable[[], Awaitable[Any]], attempts: int, pause: float) -> Any:
+    for attempt in range(attempts):
+        task = asyncio.ensure_future(operation())
+        try:
+            return await task  # cancelling retry cancels the task it awaits as well
+        except asyncio.CancelledError:
+            task.cancel()  # make sure the attempt goes down with us
+            raise
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+        await asyncio.sleep(pause)
+""",
+            "single_flight": """class SingleFlight:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.busy: set[str] = set()  # keys whose fetch is on its way
+        self.changed = asyncio.Condition()
+
+    async def get(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        async with self.changed:
+            await self.changed.wait_for(lambda: key not in self.busy)
+            if key in self.values:
+                return self.values[key]
+            self.busy.add(key)
+        try:
+            value = await fetch(key)  # outside the condition's lock: other keys go on meanwhile
+            self.values[key] = value
+            return value
+        finally:
+            async with self.changed:
+                self.busy.discard(key)
+                self.changed.notify_all()
+""",
+            "handle_all": """async def handle_all(requests: list[str], handle: Callable[[str], Awaitable[Any]]) -> list[Any]:
+    async def numbered(index: int, request: str) -> tuple[int, Any]:
+        request_id.set(request)
+        return index, await handle(request)
+
+    tasks = [asyncio.create_task(numbered(index, request)) for index, request in enumerate(requests)]
+    results: list[Any] = [None] * len(requests)
+    for next_done in asyncio.as_completed(tasks):
+        index, result = await next_done
+        results[index] = result
+    return results
+""",
+            "stop_gracefully": """async def stop_gracefully(tasks: list[asyncio.Task], grace: float) -> list[str]:
+    finished = asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        await asyncio.wait_for(asyncio.shield(finished), grace)
+    except TimeoutError:
+        print(f"grace period of {grace} s over")
+    stopped = []
+    for task in tasks:
+        if not task.done():
+            task.cancel()
+            stopped.append(task.get_name())
+    await finished
+    return stopped
+""",
+        },
+        "styles": "retry: each attempt in a task of its own (ensure_future), cancelled explicitly; SingleFlight: one "
+                  "asyncio.Condition with wait_for(predicate) and a set of busy keys; handle_all: as_completed over "
+                  "tasks that return (index, result); stop_gracefully: asyncio.wait_for on a shielded gather, a debug print",
+    },
+    "beyond_countdown_future_cache_ctx_run": {
+        "module": "beyond",
+        "answers": {
+            "retry": """async def retry(operation: Callable[[], Awaitable[Any]], attempts: int, pause: float) -> Any:
+    left = attempts
+    while left > 0:
+        left -= 1
+        try:
+            return await operation()
+        except Exception as error:
+            if not left:
+                raise
+            # print(f"{error!r}: {left} attempts left")
+        await asyncio.sleep(pause)
+""",
+            "single_flight": """import functools
+
+
+class SingleFlight:
+    \"\"\"Keeps one future per key: running while it is fetched, done (with the value) once it is kept.\"\"\"
+
+    def __init__(self) -> None:
+        self.flights: dict[str, asyncio.Future] = {}
+
+    @staticmethod
+    def failed(flight: asyncio.Future) -> bool:
+        return flight.done() and (flight.cancelled() or flight.exception() is not None)
+
+    def forget_failure(self, key: str, flight: asyncio.Future) -> None:
+        if self.failed(flight) and self.flights.get(key) is flight:
+            del self.flights[key]
+
+    async def get(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        flight = self.flights.get(key)
+        if flight is None or self.failed(flight):
+            flight = asyncio.ensure_future(fetch(key))
+            self.flights[key] = flight
+            flight.add_done_callback(functools.partial(self.forget_failure, key))
+        if flight.done():
+            return flight.result()  # the kept value, at once
+        return await asyncio.shield(flight)
+""",
+            "handle_all": """async def handle_all(requests: list[str], handle: Callable[[str], Awaitable[Any]]) -> list[Any]:
+    if not requests:
+        return []
+    tasks = []
+    for request in requests:
+        context = contextvars.copy_context()
+        context.run(request_id.set, request)
+        # create_task copies the current context: create it while the request's context is current
+        tasks.append(context.run(asyncio.create_task, handle(request)))
+    await asyncio.wait(tasks)
+    return [task.result() for task in tasks]
+""",
+            "stop_gracefully": """async def stop_gracefully(tasks: list[asyncio.Task], grace: float) -> list[str]:
+    try:
+        async with asyncio.timeout(grace):
+            await asyncio.wait(tasks)  # asyncio.wait never cancels the tasks it waits for
+    except TimeoutError:
+        pass
+    late = [task for task in tasks if not task.done()]
+    for task in late:
+        task.cancel()
+    if late:
+        await asyncio.wait(late)
+    return [task.get_name() for task in late]
+""",
+        },
+        "styles": "retry: countdown while loop, a commented-out debug print; SingleFlight: the future itself is the "
+                  "cache (ensure_future), a @staticmethod, a done callback with functools.partial; handle_all: "
+                  "context.run(asyncio.create_task, ...) and asyncio.wait; stop_gracefully: asyncio.timeout around "
+                  "asyncio.wait, then cancel the late ones",
+    },
+    "beyond_suppress_wait_task_group_context_timeout_at": {
+        "module": "beyond",
+        "extra_cells": ["SHOW_DEBUG = False\n\n\ndef debug(*args: object) -> None:\n    if SHOW_DEBUG:\n        print(*args)\n"],
+        "answers": {
+            "retry": """import contextlib
+
+
+async def retry(operation: Callable[[], Awaitable[Any]], attempts: int, pause: float) -> Any:
+    for _ in range(attempts - 1):
+        with contextlib.suppress(Exception):  # not CancelledError: that one is a BaseException
+            return await operation()
+        debug("attempt failed, pausing", pause)
+        await asyncio.sleep(pause)
+    return await operation()  # the last attempt: its exception goes to the caller as it is
+""",
+            "single_flight": """class SingleFlight:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.running: dict[str, asyncio.Task] = {}
+
+    async def fetch_once(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        try:
+            self.values[key] = await fetch(key)
+            return self.values[key]
+        finally:
+            self.running.pop(key, None)
+
+    async def get(self, key: str, fetch: Callable[[str], Awaitable[Any]]) -> Any:
+        if key in self.values:
+            return self.values[key]
+        if key not in self.running:
+            self.running[key] = asyncio.create_task(self.fetch_once(key, fetch))
+        task = self.running[key]
+        await asyncio.wait([task])  # unlike a bare await, a cancelled caller leaves the shared fetch alone
+        return task.result()
+""",
+            "handle_all": """async def handle_all(requests: list[str], handle: Callable[[str], Awaitable[Any]]) -> list[Any]:
+    def context_for(request: str) -> contextvars.Context:
+        context = contextvars.copy_context()
+        context.run(request_id.set, request)
+        return context
+
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(handle(request), context=context_for(request)) for request in requests]
+    debug("all handled, request_id is back to", request_id.get())
+    return [task.result() for task in tasks]
+""",
+            "stop_gracefully": """async def stop_gracefully(tasks: list[asyncio.Task], grace: float) -> list[str]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    try:
+        async with asyncio.timeout_at(deadline):
+            for task in tasks:
+                await asyncio.wait([task])  # waits, whether the task returns or fails
+    except TimeoutError:
+        debug("deadline reached at", loop.time())
+    cancelled = [task for task in tasks if not task.done()]
+    for task in cancelled:
+        task.cancel()
+    await asyncio.gather(*cancelled, return_exceptions=True)
+    return [task.get_name() for task in cancelled]
+""",
+        },
+        "styles": "an extra cell with a debug helper used by every answer; retry: contextlib.suppress(Exception) on "
+                  "all attempts but the last, the last one outside; SingleFlight: a task per key awaited through "
+                  "asyncio.wait([task]) then task.result(); handle_all: TaskGroup.create_task(context=...) from a "
+                  "helper; stop_gracefully: asyncio.timeout_at a deadline on the loop clock, tasks waited one by one, "
+                  "gather(return_exceptions=True) for the clean-ups",
     },
 }

@@ -3,7 +3,7 @@
 ASSIGNMENT = "03-runtime"
 NOTEBOOK = "runtime"
 FULL = {"test_predict_trace": 2, "test_results_by_deadline": 2, "test_process_all": 2, "test_on_each_done": 2,
-        "test_toy_scheduler": 2}
+        "test_toy_scheduler": 2, "test_step_task": 2}
 ZERO = {name: 0 for name in FULL}
 
 
@@ -737,4 +737,238 @@ SCHEDULER_MISTAKES = {
 VARIANTS.update(
     (name, ({"toy_scheduler": code}, scores(test_toy_scheduler=0), {"test_toy_scheduler": words}))
     for name, (code, words) in SCHEDULER_MISTAKES.items()
+)
+
+# Toy tasks with one mistake each (exercise 6), each with the words its feedback must say.
+STEP_MISTAKES = {
+    "step_wakes_on_any_future": ("""
+from coursekit.toyloop import ToyFuture
+
+
+class StepTask(ToyFuture):
+    def __init__(self, scheduler, coro):
+        super().__init__()
+        self.scheduler, self.coro = scheduler, coro
+        self.cancelled = False
+        self.must_cancel = False
+        self.waiting_for = None
+        scheduler.call_soon(self.step)
+
+    def step(self):
+        if self.done:
+            return
+        self.waiting_for = None
+        try:
+            if self.must_cancel:
+                self.must_cancel = False
+                future = self.coro.throw(asyncio.CancelledError())
+            else:
+                future = self.coro.send(None)
+        except StopIteration as stop:
+            self.set_result(stop.value)
+            return
+        except asyncio.CancelledError:
+            self.cancelled = True
+            self.set_result(None)
+            return
+        self.waiting_for = future
+        future.add_done_callback(self.wake_up)
+
+    def wake_up(self, future):
+        self.scheduler.call_soon(self.step)  # whichever future it was
+
+    def cancel(self):
+        if self.done:
+            return False
+        self.must_cancel = True
+        if self.waiting_for is not None:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+        return True
+""", 'no longer waits for'),
+    "step_cancel_waits_for_the_future": ("""
+from coursekit.toyloop import ToyFuture
+
+
+class StepTask(ToyFuture):
+    def __init__(self, scheduler, coro):
+        super().__init__()
+        self.scheduler, self.coro = scheduler, coro
+        self.cancelled = False
+        self.must_cancel = False
+        self.waiting_for = None
+        scheduler.call_soon(self.step)
+
+    def step(self):
+        if self.done:
+            return
+        self.waiting_for = None
+        try:
+            if self.must_cancel:
+                self.must_cancel = False
+                future = self.coro.throw(asyncio.CancelledError())
+            else:
+                future = self.coro.send(None)
+        except StopIteration as stop:
+            self.set_result(stop.value)
+            return
+        except asyncio.CancelledError:
+            self.cancelled = True
+            self.set_result(None)
+            return
+        self.waiting_for = future
+        future.add_done_callback(self.wake_up)
+
+    def wake_up(self, future):
+        if future is self.waiting_for:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+
+    def cancel(self):
+        if self.done:
+            return False
+        self.must_cancel = True  # noticed only when the awaited future is done
+        return True
+""", 'schedule a step at once'),
+    "step_closes_the_coroutine": ("""
+from coursekit.toyloop import ToyFuture
+
+
+class StepTask(ToyFuture):
+    def __init__(self, scheduler, coro):
+        super().__init__()
+        self.scheduler, self.coro = scheduler, coro
+        self.cancelled = False
+        self.must_cancel = False
+        self.waiting_for = None
+        scheduler.call_soon(self.step)
+
+    def step(self):
+        if self.done:
+            return
+        self.waiting_for = None
+        try:
+            if self.must_cancel:
+                self.must_cancel = False
+                self.coro.close()  # stops it, but runs no except clause for CancelledError
+                raise asyncio.CancelledError()
+            else:
+                future = self.coro.send(None)
+        except StopIteration as stop:
+            self.set_result(stop.value)
+            return
+        except asyncio.CancelledError:
+            self.cancelled = True
+            self.set_result(None)
+            return
+        self.waiting_for = future
+        future.add_done_callback(self.wake_up)
+
+    def wake_up(self, future):
+        if future is self.waiting_for:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+
+    def cancel(self):
+        if self.done:
+            return False
+        self.must_cancel = True
+        if self.waiting_for is not None:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+        return True
+""", 'must not close the coroutine'),
+    "step_after_done": ("""
+from coursekit.toyloop import ToyFuture
+
+
+class StepTask(ToyFuture):
+    def __init__(self, scheduler, coro):
+        super().__init__()
+        self.scheduler, self.coro = scheduler, coro
+        self.cancelled = False
+        self.must_cancel = False
+        self.waiting_for = None
+        scheduler.call_soon(self.step)
+
+    def step(self):
+        self.waiting_for = None
+        try:
+            if self.must_cancel:
+                self.must_cancel = False
+                future = self.coro.throw(asyncio.CancelledError())
+            else:
+                future = self.coro.send(None)
+        except StopIteration as stop:
+            self.set_result(stop.value)
+            return
+        except asyncio.CancelledError:
+            self.cancelled = True
+            self.set_result(None)
+            return
+        self.waiting_for = future
+        future.add_done_callback(self.wake_up)
+
+    def wake_up(self, future):
+        self.scheduler.call_soon(self.step)
+
+    def cancel(self):
+        if self.done:
+            return False
+        self.must_cancel = True
+        if self.waiting_for is not None:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+        return True
+""", 'must do nothing once the task is done'),
+    "step_cancel_schedules_twice": ("""
+from coursekit.toyloop import ToyFuture
+
+
+class StepTask(ToyFuture):
+    def __init__(self, scheduler, coro):
+        super().__init__()
+        self.scheduler, self.coro = scheduler, coro
+        self.cancelled = False
+        self.must_cancel = False
+        self.waiting_for = None
+        scheduler.call_soon(self.step)
+
+    def step(self):
+        if self.done:
+            return
+        self.waiting_for = None
+        try:
+            if self.must_cancel:
+                self.must_cancel = False
+                future = self.coro.throw(asyncio.CancelledError())
+            else:
+                future = self.coro.send(None)
+        except StopIteration as stop:
+            self.set_result(stop.value)
+            return
+        except asyncio.CancelledError:
+            self.cancelled = True
+            self.set_result(None)
+            return
+        self.waiting_for = future
+        future.add_done_callback(self.wake_up)
+
+    def wake_up(self, future):
+        if future is self.waiting_for:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+
+    def cancel(self):
+        if self.done:
+            return False
+        self.must_cancel = True
+        self.waiting_for = None
+        self.scheduler.call_soon(self.step)  # even when a step is already scheduled
+        return True
+""", 'must not schedule a second step'),
+}
+VARIANTS.update(
+    (name, ({"step_task": code}, scores(test_step_task=0), {"test_step_task": words}))
+    for name, (code, words) in STEP_MISTAKES.items()
 )
