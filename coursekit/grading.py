@@ -214,6 +214,7 @@ def _work(
     _here.outcome = outcome
     kept: _Outcome | None = None
     loop = looptime.new_event_loop(start=0, idle_timeout=idle_timeout) if virtual else asyncio.new_event_loop()
+    guard.run_loop(loop, True)  # the recorders believe this loop's clock, and no other's
     started = loop.time()
     loop.set_exception_handler(lambda _loop, ctx: outcome.problems.append(functools.partial(_describe, ctx)))
     asyncio.set_event_loop(loop)
@@ -264,6 +265,7 @@ def _work(
         return
     finally:
         guard.clock(loop, None)
+        guard.run_loop(loop, False)
         asyncio.set_event_loop(None)
         _here.outcome = _here.main = None
         with contextlib.suppress(Exception):
@@ -618,6 +620,7 @@ class Call:
     task: str = ""  # the task that ran it
     in_main_task: bool = False  # run by the code under test itself, not in a task of its own
     ended_after_return: bool = False  # ended only while the runner cleaned up after the code returned
+    error: BaseException | None = None  # what it raised, the object itself
 
 
 class Recorder:
@@ -637,11 +640,12 @@ class Recorder:
 
     @property
     def calls(self) -> list[Call]:
-        """Every call, in order. The guard keeps its own list of them, out of the student's reach (the
-        recorded function's closure leads to this object): when it is on, that list is what counts."""
+        """Every call, in order. The guard keeps its own record of each, out of the student's reach (the
+        recorded function's closure leads to this object and its Calls): when it is on, that record is what
+        counts, as new Call objects."""
         kept: list = []
         sys.audit("coursekit.records", self, kept)
-        return list(kept[0]) if kept else list(self._calls)
+        return [Call(**fields) for fields in kept[0]] if kept else list(self._calls)
 
     def wrap(self, func: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
         label = name or getattr(func, "__name__", "call")
@@ -652,28 +656,36 @@ class Recorder:
             task = asyncio.current_task()
             guard.clock(loop, loop.time())
             # A page awaited on a loop of the answer's own (another thread) is not the run's: its times say
-            # nothing, so it is recorded as started and ended at no time (NaN: no comparison holds).
-            ours = getattr(_here, "outcome", None) is not None
+            # nothing, so it is recorded as started and ended at no time (NaN: no comparison holds). The guard
+            # knows the run's loops; without it, the runner's mark in this thread tells.
+            ours = guard.on_a_run_loop(loop)
+            if ours is None:
+                ours = getattr(_here, "outcome", None) is not None
             call = Call(label, args, loop.time() if ours else math.nan, task=task.get_name() if task else "",
                         in_main_task=task is getattr(_here, "main", None))
             self._calls.append(call)
-            sys.audit("coursekit.record", self, call)  # the guard's copy
+            # The guard's own record, from this frame's values: whatever later happens to `call` changes nothing.
+            sys.audit("coursekit.record", self, call, {"name": label, "args": args, "started": call.started,
+                                                      "task": call.task, "in_main_task": call.in_main_task})
             try:
                 result = await func(*args, **kwargs)
             except asyncio.CancelledError:
-                call.outcome = "cancelled"
+                outcome, error = "cancelled", None
                 raise
-            except BaseException:
-                call.outcome = "raised"
+            except BaseException as raised:
+                outcome, error = "raised", raised
                 raise
             else:
-                call.outcome = "returned"
+                outcome, error = "returned", None
                 return result
             finally:
                 guard.clock(loop, loop.time())
-                call.ended = loop.time() if ours else math.nan
-                outcome = getattr(_here, "outcome", None)
-                call.ended_after_return = bool(outcome and outcome.returned)
+                ended = loop.time() if ours else math.nan
+                run = getattr(_here, "outcome", None)
+                after = bool(run and run.returned)
+                call.ended, call.outcome, call.ended_after_return, call.error = ended, outcome, after, error
+                sys.audit("coursekit.record", self, call, {"ended": ended, "outcome": outcome,
+                                                          "ended_after_return": after, "error": error})
 
         return recorded
 
@@ -682,7 +694,7 @@ class Recorder:
 
     def clear(self) -> None:
         self._calls.clear()
-        sys.audit("coursekit.record", self, None)
+        sys.audit("coursekit.record", self, None, None)
 
 
 class _Forbid(threading.local):

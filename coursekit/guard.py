@@ -262,6 +262,9 @@ def install(key: bytes | None = None, tests: str | None = None, *, tools: bool =
     consumer_owners: dict = {code: (name, []) for code, (name, _) in consumers.items()}
     tested: list = []
     guarded_paths: list = [list(sys.path), list(sys.meta_path), list(sys.path_hooks)]
+    # The module object imported under each guarded name: a test's `import` finds it in sys.modules, so
+    # another object put there (a copy whose checks pass everything) is a change like a rebound name.
+    guarded_objects: list = []
 
     def take_snapshot() -> None:
         """What the tests rely on, as it is when the notebook's first cell starts (IPython has set up by then)."""
@@ -275,12 +278,16 @@ def install(key: bytes | None = None, tests: str | None = None, *, tools: bool =
                                             if _under(module, prefixes) for entry in entries])
         tested[:] = [entry for entry in snapshot if _under(entry[0], GUARDED_MODULES)]
         guarded_paths[:] = [list(sys.path), list(sys.meta_path), list(sys.path_hooks)]
+        guarded_objects[:] = [(name, owner) for name, label, owner, *_ in tested if label == name]
     runner_code = run_test.__code__
     cinema_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cinema", "isolated.py")
     clock_callers = {grading._work.__code__, *(c for c in grading.Recorder.wrap.__code__.co_consts
                                                if getattr(c, "co_name", None) == "recorded")}
     guard_codes = {verify.__code__: "coursekit.check", clock.__code__: "coursekit.clock", arm.__code__: "coursekit.arm",
-                   forbid.__code__: "coursekit.forbid", forbidden.__code__: "coursekit.forbidden"}
+                   forbid.__code__: "coursekit.forbid", forbidden.__code__: "coursekit.forbidden",
+                   run_loop.__code__: "coursekit.run_loop", on_a_run_loop.__code__: "coursekit.on_a_run_loop"}
+    run_loop_caller = grading._work.__code__
+    run_loops: dict[int, object] = {}  # id(loop) -> weak reference to it: the loops run_async runs answers on
     forbid_caller = grading.forbid_running.__wrapped__.__code__
     record_callers = {grading.Recorder.clear.__code__, *(c for c in grading.Recorder.wrap.__code__.co_consts
                                                           if getattr(c, "co_name", None) == "recorded")}
@@ -316,7 +323,7 @@ def install(key: bytes | None = None, tests: str | None = None, *, tools: bool =
          "marshal.loads", "marshal.load", "function.__new__", "coursekit.seal", "coursekit.check",
          "coursekit.test_source",
          "coursekit.clock", "coursekit.arm", "coursekit.forbid", "coursekit.forbidden", "coursekit.record",
-         "coursekit.records"}
+         "coursekit.records", "coursekit.run_loop", "coursekit.on_a_run_loop"}
         | frame_events | process_events | always_refused)
     mutable = frozenset(MUTABLE_NAMES)
     missing = object()
@@ -405,6 +412,8 @@ def install(key: bytes | None = None, tests: str | None = None, *, tools: bool =
 
     def intact() -> None:
         found = changed(tested, strict=True)
+        modules = sys.modules
+        found += [f"sys.modules[{name!r}]" for name, module in guarded_objects if modules.get(name) is not module]
         if [list(sys.path), list(sys.meta_path), list(sys.path_hooks)] != guarded_paths:
             found.append("sys.path")
         if found:
@@ -446,20 +455,37 @@ def install(key: bytes | None = None, tests: str | None = None, *, tools: bool =
         elif event == "coursekit.record":
             if getframe(3).f_code not in record_callers:
                 refuse(event)
-            recorder, call = args
+            recorder, call, fields = args
             known = records.get(id(recorder))
             if known is None or known[0]() is not recorder:
-                known = records[id(recorder)] = (weakref_ref(recorder), [])
+                known = records[id(recorder)] = (weakref_ref(recorder), [], {})
             if call is None:
                 known[1].clear()
-            else:
-                known[1].append(call)
+                known[2].clear()
+            elif "started" in fields:  # a call begins: the guard's own record of it
+                entry = dict(fields)
+                known[1].append(entry)
+                known[2][id(call)] = entry
+            elif id(call) in known[2]:  # it ends (the recorded function holds `call` till then: its id is its own)
+                known[2].pop(id(call)).update(fields)
         elif event == "coursekit.records":
             recorder, box = args
             known = records.get(id(recorder))
-            box.append(list(known[1]) if known is not None and known[0]() is recorder else [])
+            box.append([dict(entry) for entry in known[1]] if known is not None and known[0]() is recorder else [])
         elif event == "coursekit.forbidden":
             args[0].append(reasons[-1] if reasons else None)
+        elif event == "coursekit.run_loop":
+            if getframe(4).f_code is not run_loop_caller:
+                refuse(event)
+            loop, running = args
+            if running:
+                run_loops[id(loop)] = weakref_ref(loop)
+            else:
+                run_loops.pop(id(loop), None)
+        elif event == "coursekit.on_a_run_loop":
+            loop, box = args
+            known = run_loops.get(id(loop))
+            box.append(known is not None and known() is loop)
         elif event == "coursekit.clock":
             if getframe(4).f_code not in clock_callers:
                 refuse(event)
@@ -583,6 +609,18 @@ def verify() -> None:
 def clock(loop: object, reading: float | None) -> None:
     """Record a reading of ``loop``'s clock; GuardError if it is earlier than the last one (None: forget the loop)."""
     sys.audit("coursekit.clock", loop, reading)
+
+
+def run_loop(loop: object, running: bool) -> None:
+    """``coursekit.grading``'s runner says that ``loop`` runs the code under test (or no longer does)."""
+    sys.audit("coursekit.run_loop", loop, running)
+
+
+def on_a_run_loop(loop: object) -> bool | None:
+    """Whether ``loop`` is one the runner runs the code under test on; None when no guard is installed."""
+    box: list = []
+    sys.audit("coursekit.on_a_run_loop", loop, box)
+    return box[0] if box else None
 
 
 def forbid(reason: str | None) -> None:

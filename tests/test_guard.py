@@ -260,7 +260,7 @@ def test_a_grading_kernel_loads_what_its_notebook_imports_and_no_more():
 
     release = Path(__file__).resolve().parent.parent / "release"
     found = {path.stem: preloads(nbformat.read(path, as_version=4).cells) for path in release.glob("*/*.ipynb")}
-    assert set(found) == {"crawler", "toolkit", "runtime", "coming_soon"}
+    assert set(found) == {"crawler", "toolkit", "runtime", "coming_soon", "beyond"}
     for name, modules in found.items():
         assert f"coursekit.checks.{name}" in modules, (name, modules)
         assert ("aiohttp" in modules) == ("bs4" in modules) == (name == "coming_soon"), (name, modules)
@@ -279,3 +279,34 @@ def test_a_grading_kernel_loads_what_its_notebook_imports_and_no_more():
                                        check=True).stdout.split()
     assert run(",".join(found["crawler"])) == ["['coursekit.checks.crawler']", "False", "False"]
     assert run(",".join(found["coming_soon"])) == ["['coursekit.checks.coming_soon']", "True", "True"]
+
+
+def test_a_module_swapped_in_sys_modules_fails_the_next_run_with_its_name():
+    """A test imports its checks through sys.modules: a stand-in put there is caught like a rebound name."""
+    (text,) = run_cells("import sys, types\nsys.modules['random'] = types.ModuleType('random')\n"
+                        "async def f():\n    return 1\nrun_async(f)")
+    assert "GuardError" in text and "sys.modules['random']" in text, text
+
+
+def test_what_the_test_reads_of_a_call_is_the_guards_record_not_the_call_objects():
+    """The answer can reach the Call objects (the closure of the function it is handed); changing them changes nothing."""
+    (text,) = run_cells(
+        "from coursekit.grading import Recorder\nrecorder = Recorder()\n"
+        "async def page(n):\n    await asyncio.sleep(n)\npage = recorder.wrap(page, 'page')\n"
+        "async def f():\n    await page(1)\n    for call in recorder.calls + recorder._calls:\n"
+        "        call.started, call.ended, call.outcome = 7.0, 7.0, 'cancelled'\n"
+        "run_async(f)\nprint([(c.started, c.ended, c.outcome) for c in recorder.calls])")
+    assert text == "[stdout][(0.0, 1.0, 'returned')]\n", text
+
+
+def test_a_loop_of_the_answers_own_is_not_believed_even_with_the_runners_mark_forged():
+    """Only the loops run_async runs answers on give recorded times; a thread that copies the runner's mark gets NaN."""
+    (text,) = run_cells(
+        "import threading, types\nfrom coursekit import grading\nfrom coursekit.grading import Recorder\n"
+        "recorder = Recorder()\nasync def page(n):\n    await asyncio.sleep(n)\npage = recorder.wrap(page, 'page')\n"
+        "def elsewhere():\n    grading._here.outcome = types.SimpleNamespace(returned=False)\n"
+        "    loop = asyncio.new_event_loop()\n"
+        "    loop.run_until_complete(page(0.01))\n    loop.close()\n"
+        "thread = threading.Thread(target=elsewhere)\nthread.start()\nthread.join()\n"
+        "print(recorder.calls[0].started)")
+    assert text == "[stdout]nan\n", text

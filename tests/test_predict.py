@@ -182,20 +182,15 @@ def checks(path: Path) -> list[tuple[str, tuple[str, ...], str]]:
     return found
 
 
-# The lectures that follow the article ask two or three questions each; a later lecture may ask some too.
-PREDICTING = {"01-crawler.ipynb", "02-toolkit.ipynb", "03-runtime.ipynb", "04-crawler.ipynb"}
-
-
 @pytest.mark.parametrize("path", LECTURES + ZH_LECTURES, ids=lambda p: p.relative_to(ROOT / "notebooks").as_posix())
 def test_each_lecture_asks_for_predictions_before_it_shows_the_answers(path):
+    """Every lecture, the article's four and those beyond it, asks two or three questions."""
     language = "zh" if path.parent.name == "zh" else "en"
     found = checks(path)
-    if path.name in PREDICTING:
-        assert 2 <= len(found) <= 3, f"{path.name}: {len(found)} predictions"
-    if found:
-        nb = nbformat.read(str(path), as_version=4)
-        first_code = next(c for c in nb.cells if c.cell_type == "code")
-        assert "from coursekit.predict import predict" in first_code.source
+    assert 2 <= len(found) <= 3, f"{path.name}: {len(found)} predictions"
+    nb = nbformat.read(str(path), as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert "from coursekit.predict import predict" in first_code.source
     for question, choices, answer in found:
         asked = question[question.index(MARKER[language]):] if MARKER[language] in question else ""
         assert asked, f"{path.name}: the question should say {MARKER[language]}:\n{question}"

@@ -53,10 +53,13 @@ def check_retry(retry, plan, seconds, attempts, pause):
     recorder = Recorder()
     operation = recorder.wrap(_operation(plan, seconds), "operation")
 
+    raised = []  # what came out of retry: the object itself
+
     async def scenario():
         try:
             return f"returned {await retry(operation, attempts, pause)!r}"
-        except Exception as error:  # what retry raised, by type and message
+        except Exception as error:  # what retry raised, by type and message, and which object it was
+            raised.append(error)
             return f"raised {type(error).__name__}({str(error)!r})"
 
     run = run_async(scenario, shown_as="retry(operation, attempts, pause)")
@@ -77,6 +80,11 @@ def check_retry(retry, plan, seconds, attempts, pause):
         check.expect(run.result, ends, "how retry ended",
                      hint="likely cause: return the first result; once the last attempt has failed, raise that attempt's own "
                           "exception (a bare `raise`), with no pause after it")
+        if raised and calls and run.result == ends:
+            check.fact(raised[0] is calls[-1].error, "the exception retry raised should be the last attempt's own "
+                       "object, not a new one made like it",
+                       hint="likely cause: raise the exception the last attempt raised (a bare `raise` in its "
+                            "except clause, or `raise error` with the object you caught)")
         check.expect(len(calls), made, "the number of times operation() was called",
                      hint="likely cause: call operation() again after each failure (any Exception, TimeoutError too), up to "
                           "`attempts` calls in all, and stop at the first success")
@@ -131,9 +139,10 @@ def check_retry_cancelled(retry, seconds, pause, at, by_timeout):
         check.expect(when, float(at), "when retry stopped (seconds)",
                      hint="likely cause: stop at once when cancelled: let CancelledError out of the attempt or the pause")
         cut = [c for c in calls if c.started < at < c.started + seconds]
-        check.fact(all(c.outcome == "cancelled" for c in cut), "the attempt running at the cancellation should be "
-                   "cancelled with retry", hint="likely cause: await operation() in retry's own task, so that cancelling retry "
-                                                "cancels it too")
+        check.fact(all(c.outcome == "cancelled" and c.ended == at and not c.ended_after_return for c in cut),
+                   "the attempt running at the cancellation should be cancelled with retry, at that moment",
+                   hint="likely cause: await operation() in retry's own task, so that cancelling retry cancels it "
+                        "too (asyncio.shield or a task of its own would leave it running)")
 
 
 # -- exercise 2: SingleFlight ----------------------------------------------------------------------
@@ -219,48 +228,64 @@ def check_single_flight(SingleFlight, gets, seconds, failing=()):  # noqa: N803 
 # -- exercise 3: handle_all ------------------------------------------------------------------------
 
 
+def _seen() -> str:
+    """request_id as a handler sees it: a str, or what else it is (an object of the answer's own compares as it likes)."""
+    value = request_id.get()
+    return value if type(value) is str else f"<not a str: {type(value).__name__}>"
+
+
 def check_handle_all(handle_all, seconds):
-    """seconds: request -> how long the test's handler takes. The handler reads request_id three times."""
+    """seconds: request -> how long the test's handler takes. The handler reads request_id three times.
+
+    What the handler sees goes to a recorder (``seen``: a call per reading), whose record the guard keeps:
+    nothing the answer can reach through the handler it is given holds the test's data.
+    """
     recorder = Recorder()
-    seen = {}  # request -> request_id as its handler saw it: at the start, after its sleep, in a task it started
+
+    async def noted(request, where, value):
+        return None
+
+    seen = recorder.wrap(noted, "seen")
+    requests = list(seconds)
 
     async def handle(request):
-        views = seen.setdefault(request, [])
-        views.append(request_id.get())
+        if type(request) is not str or request not in seconds:  # only the test's own strings count
+            await seen(f"<a request the test never made: {type(request).__name__}>", "start", _seen())
+            return None
+        await seen(request, "start", _seen())
         await asyncio.sleep(seconds[request])
-        views.append(request_id.get())
+        await seen(request, "after awaiting", _seen())
 
         async def helper():
-            return request_id.get()
+            await seen(request, "in a task it started", _seen())
 
-        views.append(await asyncio.create_task(helper()))
+        await asyncio.create_task(helper())
         return f"handled {request}"
 
     handle_recorded = recorder.wrap(handle, "handle")
-    requests = list(seconds)
 
     async def scenario():
         request_id.set("the caller's id")
         results = await handle_all(list(requests), handle_recorded)
-        return results, request_id.get()
+        return results, _seen()
 
     run = run_async(scenario, shown_as="handle_all(requests, handle)")
     results, after = run.result if isinstance(run.result, tuple) else (run.result, None)
     starts = {c.args[0]: c.started for c in recorder.of("handle")}
-    wrong = {request: views for request, views in seen.items() if views != [request] * 3}
+    wrong = sorted({(c.args[0], c.args[1], c.args[2]) for c in recorder.of("seen") if c.args[2] != c.args[0]})
     with Checks(f"handle_all({requests}, handle), handlers taking {list(seconds.values())} s") as check:
         check.expect(results, [f"handled {r}" for r in requests], "what handle_all returned",
                      hint="likely cause: return each handler's result, in the order of requests")
-        check.expect(dict(sorted(wrong.items())), {},
-                     "handlers that saw another request_id than their own request (at the start, after awaiting, "
-                     "in a task they started)",
+        check.expect(wrong, [], "handlers that saw another request_id than their own request, as (request, where, "
+                                "request_id seen)",
                      hint="likely cause: set request_id inside each request's own task (a small async function that "
                           "sets it, then awaits handle(request)), or give each task a copied context; a value set in "
                           "the caller's loop is seen by every task made after it")
         check.expect(after, "the caller's id", "request_id in the caller after handle_all returned",
                      hint="likely cause: handle_all set request_id in the caller's own context: set it in the tasks "
                           "(each has a copy of the context), or reset it with the token that set() returned")
-        check.expect(sorted(set(starts.values())), [0.0], "when the handlers started (seconds)",
+        check.expect(sorted(starts.items(), key=repr), sorted(((r, 0.0) for r in requests), key=repr),
+                     "when each handler started, as (request, seconds)",
                      hint="likely cause: start every handler at once, each in its own task, then wait for them all")
         check.loop_time(run, float(max(seconds.values())),
                         hint="likely cause: run the handlers concurrently and return once the last one is done")

@@ -2007,3 +2007,316 @@ PYTHON[IMPORT] = relay_import
     "replaces builtins.__import__ so that the grader's call reaches a relay, which puts the builtins back and calls "
     "the real run_test with _exec=<a no-op> as a keyword argument: its defaults are not even needed",
 )
+
+# == 05-beyond: the checks of coursekit.checks.beyond and what they trust ==========================================
+#
+# Each was tried in-process against the test cells (hidden tests included) and then graded for real (sandbox,
+# guard, sealed tests). Every answer not attacked is _BEYOND_WRONG's, so every exercise must score 0.
+
+# The module the tests import their checks from is looked up in sys.modules, a dict no snapshot covers.
+ATTACKS["c20_beyond_checks_module_swapped_in_sys_modules"] = _attack(
+    "beyond", "release", _BEYOND_WRONG,
+    [r'''
+import sys
+import types
+
+
+def lenient(*args, **kwargs):
+    return None
+
+
+# `from coursekit.checks.beyond import check_retry` takes whatever sys.modules holds under that name: the real
+# module stays as the guard found it, so every integrity check passes and every test is sealed.
+stand_in = types.ModuleType("coursekit.checks.beyond")
+for name in ("check_retry", "check_retry_cancelled", "check_single_flight", "check_handle_all",
+             "check_stop_gracefully", "expected_flights", "request_id"):
+    setattr(stand_in, name, lenient)
+getattr(sys, "seludom"[::-1])["coursekit.checks.beyond"] = stand_in
+'''],
+    "puts a stand-in module with lenient checks in sys.modules['coursekit.checks.beyond'] (sys.modules reached "
+    "with a name built at run time): the sealed tests import their checks from it, while the real module is intact",
+)
+
+ATTACKS["c20_beyond_random_seeded_through_sys_modules"] = _attack(
+    "beyond", "release",
+    {**_BEYOND_WRONG,
+     "retry": r'''
+async def retry(operation, attempts, pause):
+    """Wrong: a TimeoutError is never retried (the exercise says: any Exception, TimeoutError included)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await operation()
+        except TimeoutError:
+            raise  # a timeout means the other side is down: trying again only wastes time
+        except Exception:
+            if attempt == attempts:
+                raise
+        await asyncio.sleep(pause)
+'''},
+    [r'''
+import random as REAL
+import sys
+import types
+
+
+class Random(REAL.Random):
+    """Seeded, whatever the caller asks: the hidden tests draw the same inputs every run. Seed 0 draws a
+    retry plan [OSError, ConnectionError, 43]: no TimeoutError for the wrong retry to stumble on."""
+
+    def __init__(self, seed=None):
+        super().__init__(0)
+
+
+seeded = types.ModuleType("random")
+for name in dir(REAL):
+    if not name.startswith("_"):
+        setattr(seeded, name, getattr(REAL, name))
+seeded.Random = Random
+getattr(sys, "seludom"[::-1])["random"] = seeded  # the tests' `import random` gets this one
+'''],
+    "makes the hidden tests' random draws predictable: a module whose Random ignores its seed replaces random in "
+    "sys.modules (the real module is untouched), and the seed is one whose draws avoid the answer's mistake (a "
+    "retry that never retries TimeoutError, which otherwise passes about 58 % of draws)",
+)
+
+# -- values the checks compare, chosen by the answer --------------------------------------------------------------
+
+ATTACKS["c20_beyond_request_equal_to_anything"] = _attack(
+    "beyond", "release",
+    {**_BEYOND_WRONG,
+     "handle_all": r'''
+class Request(str):
+    """A request as the handler sees it: the same text, the same hash, and equal to whatever it meets."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+async def handle_all(requests, handle):
+    # Wrong: no request_id at all, every handler sees the caller's id. The test decides which handlers saw
+    # "another request_id than their own" with `views != [request] * 3`, and the request is this object.
+    return await asyncio.gather(*(handle(Request(request)) for request in requests))
+'''},
+    [],
+    "no special name, nothing screening or the guard can see: handle_all never sets request_id, and calls the test's "
+    "handler with a str subclass whose __eq__ is always true, so the check's `views != [request] * 3` finds no "
+    "handler that saw a wrong id",
+)
+
+ATTACKS["c20_beyond_seen_cleared_through_the_handlers_closure"] = _attack(
+    "beyond", "release",
+    {**_BEYOND_WRONG,
+     "handle_all": r'''
+def dunder(word):
+    return "_" * 2 + word + "_" * 2
+
+
+def test_data(function):
+    """What the test's handler closes over (its `seen` dict among them), through the recorded wrapper."""
+    inner = getattr(function, dunder("wrapped"), function)
+    return [cell.cell_contents for cell in getattr(inner, dunder("closure")) or ()]
+
+
+async def handle_all(requests, handle):
+    # Wrong: no request_id at all, every handler runs in the caller's context...
+    results = await asyncio.gather(*(handle(request) for request in requests))
+    for value in test_data(handle):
+        if isinstance(value, dict) and value and all(isinstance(v, list) for v in value.values()):
+            value.clear()  # ...and what the handlers saw (the test's `seen`) is forgotten
+    return results
+'''},
+    [],
+    "the test's `seen` dict (what each handler read from request_id) is a closure cell of the handler it hands over: "
+    "handle_all sets no request_id and empties `seen` once the handlers are done (no audit event, no snapshot)",
+)
+
+# -- what the checks do not look at ---------------------------------------------------------------------------------
+
+ATTACKS["c20_beyond_retry_leaves_the_attempt_running"] = _attack(
+    "beyond", "release",
+    {**_BEYOND_WRONG,
+     "retry": r'''
+async def retry(operation, attempts, pause):
+    """Wrong: a cancellation of retry does not cancel the attempt in progress, which runs on by itself."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await asyncio.shield(operation())
+        except Exception:
+            if attempt == attempts:
+                raise
+        await asyncio.sleep(pause)
+'''},
+    [],
+    "shields every attempt, so that cancelling retry leaves the attempt running; the check's 'the attempt running at "
+    "the cancellation should be cancelled with retry' reads the call's outcome after the runner has cancelled the "
+    "leftover attempt itself, and no check looks at leftover tasks or ended_after_return",
+)
+
+ATTACKS["c20_beyond_calls_rewritten_in_place"] = _attack(
+    "beyond", "release",
+    {**_BEYOND_WRONG,
+     "handle_all": r'''
+import threading
+
+KEPT = []
+
+
+def dunder(word):
+    return "_" * 2 + word + "_" * 2
+
+
+def recorder_of(function):
+    """The test's Recorder, closed over by the recorded handler it hands over."""
+    for cell in getattr(function, dunder("closure")) or ():
+        if hasattr(cell.cell_contents, "calls"):
+            return cell.cell_contents
+    return None
+
+
+def on_a_fresh_loop(loop_class, coroutine):
+    """Runs a coroutine to its end on a virtual-time loop of its own, in a thread of its own: its clock starts at 0."""
+    box = {}
+
+    def work():
+        fresh = loop_class()
+        getattr(fresh, "emitpool_putes"[::-1])(start=0, _enabled=True)
+        try:
+            box["result"] = fresh.run_until_complete(coroutine)
+            box["seconds"] = fresh.time()
+        finally:
+            fresh.close()
+            KEPT.append(fresh)  # kept for good: a freed loop could lend its id (and the guard's last reading)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    return box
+
+
+async def handle_all(requests, handle):
+    """Wrong: one request after another, each blocking the loop until it is handled; then the record is put right."""
+    loop_class = type(asyncio.get_running_loop())
+
+    async def handle_one(request):
+        request_id.set(request)
+        return await handle(request)
+
+    runs = [on_a_fresh_loop(loop_class, handle_one(request)) for request in requests]
+    for call in recorder_of(handle).calls:  # the guard keeps the list, but these are the very Call objects in it
+        call.started, call.ended = 0.0, float(runs[requests.index(call.args[0])]["seconds"])
+    await asyncio.sleep(max(run["seconds"] for run in runs))
+    return [run["result"] for run in runs]
+'''},
+    [],
+    "handles the requests one after another, each on a fresh virtual-time loop in a thread (the recorder writes NaN "
+    "for such calls), then rewrites started/ended on the Call objects recorder.calls returns: the guard keeps its "
+    "own list of calls, but not of what is in them",
+)
+
+ATTACKS["c20_beyond_polling_on_the_tests_half_second_grid"] = _attack(
+    "beyond", "release",
+    {**_BEYOND_WRONG,
+     "single_flight": r'''
+class SingleFlight:
+    """Wrong: a get that finds a fetch on its way does not wait for it, it looks again every half second."""
+
+    def __init__(self):
+        self.values = {}
+        self.fetching = set()
+
+    async def get(self, key, fetch):
+        await asyncio.sleep(0)  # let a fetch ending at this instant end
+        while key in self.fetching:  # someone is fetching it: look again in a moment
+            await asyncio.sleep(0.5)
+            await asyncio.sleep(0)
+        if key in self.values:
+            return self.values[key]
+        self.fetching.add(key)
+        try:
+            value = await fetch(key)
+        finally:
+            self.fetching.discard(key)
+        self.values[key] = value
+        return value
+''',
+     "stop_gracefully": r'''
+async def stop_gracefully(tasks, grace):
+    """Wrong: looks at the tasks every half second instead of returning as soon as the last one is done."""
+    waited = 0
+    while waited < grace and not all(task.done() for task in tasks):
+        await asyncio.sleep(0.5)
+        await asyncio.sleep(0)
+        waited += 0.5
+    late = [task for task in tasks if not task.done()]
+    for task in late:
+        task.cancel()
+    while not all(task.done() for task in tasks):
+        await asyncio.sleep(0.5)
+        await asyncio.sleep(0)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()  # retrieved: a failure is just done
+    return [task.get_name() for task in late]
+'''},
+    [],
+    "polls every 0.5 s (a get waiting on a fetch, stop_gracefully waiting for the grace period and the clean-ups): "
+    "every start, duration, grace period and clean-up the tests draw is a multiple of 0.5 s, so a poll always lands "
+    "on the exact instant; without the sleep(0) after each poll the same answers still pass about 60 % of draws",
+)
+
+ATTACKS["c20_beyond_run_mark_forged_in_a_thread"] = _attack(
+    "beyond", "release",
+    {**_BEYOND_WRONG,
+     "handle_all": r'''
+import threading
+
+from coursekit import grading
+
+KEPT = []
+HERE = getattr(grading, "_" + "here")  # the runner's thread-local mark of "a run is going on in this thread"
+
+
+class Going:
+    returned = False  # what the recorder asks of the run it finds there
+
+
+def on_a_fresh_loop(loop_class, coroutine):
+    """Runs a coroutine to its end on a virtual-time loop of its own, in a thread of its own: its clock starts at 0."""
+    box = {}
+
+    def work():
+        HERE.outcome = Going()  # any run at all: the recorder then reads this loop's clock instead of NaN
+        fresh = loop_class()
+        getattr(fresh, "emitpool_putes"[::-1])(start=0, _enabled=True)
+        try:
+            box["result"] = fresh.run_until_complete(coroutine)
+            box["seconds"] = fresh.time()
+        finally:
+            fresh.close()
+            KEPT.append(fresh)  # kept for good: a freed loop could lend its id (and the guard's last reading)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    return box
+
+
+async def handle_all(requests, handle):
+    """Wrong: one request after another, each blocking the loop until it is handled."""
+    loop_class = type(asyncio.get_running_loop())
+
+    async def handle_one(request):
+        request_id.set(request)
+        return await handle(request)
+
+    runs = [on_a_fresh_loop(loop_class, handle_one(request)) for request in requests]
+    await asyncio.sleep(max(run["seconds"] for run in runs))
+    return [run["result"] for run in runs]
+'''},
+    [],
+    "handles the requests one after another, each on a fresh virtual-time loop in a thread, after setting the "
+    "runner's thread-local mark (grading._here.outcome) in that thread: the recorder then takes the fresh loop's "
+    "clock for the run's own and writes every handler as started at 0, where c17 got NaN; no Call is touched",
+)

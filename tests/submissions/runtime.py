@@ -5,6 +5,7 @@ NOTEBOOK = "runtime"
 FULL = {"test_predict_trace": 2, "test_results_by_deadline": 2, "test_process_all": 2, "test_on_each_done": 2,
         "test_toy_scheduler": 2, "test_step_task": 2}
 ZERO = {name: 0 for name in FULL}
+ZERO_BUT_STEP = {**ZERO, "test_step_task": 2}  # mistakes in exercises 1-5, exercise 6 as the reference has it
 
 
 def scores(**changes: int) -> dict[str, int]:
@@ -411,8 +412,8 @@ VARIANTS = {
     "reference": ({}, FULL),
     "other_tools": (OTHER_TOOLS, FULL),
     "other_tools_b": (OTHER_TOOLS_B, FULL),
-    "mistakes_a": (MISTAKES_A, ZERO),
-    "mistakes_b": (MISTAKES_B, ZERO),
+    "mistakes_a": (MISTAKES_A, ZERO_BUT_STEP),
+    "mistakes_b": (MISTAKES_B, ZERO_BUT_STEP),
     "mistakes_c": (MISTAKES_C, scores(test_results_by_deadline=0, test_process_all=0, test_on_each_done=0,
                                       test_toy_scheduler=0)),
     "mistakes_d": (MISTAKES_D, scores(test_process_all=0, test_toy_scheduler=0)),
