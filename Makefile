@@ -44,8 +44,9 @@ $(STAMP): pyproject.toml
 lab: install
 	$(BIN)/python -m coursekit.lab $(LAB_ARGS)
 
+# TEST_ARGS: more pytest arguments (.ci/run gives -m "not once" on every Python but the first).
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"

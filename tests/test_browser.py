@@ -22,7 +22,7 @@ from labdriver import kernel_prints, run_all, settings_dir, start_jupyterlab, st
 
 TOKEN = "course-browser-test"
 
-pytestmark = [pytest.mark.slow, needs_chromium]
+pytestmark = [pytest.mark.slow, pytest.mark.once, needs_chromium]
 
 
 @pytest.fixture(scope="module")

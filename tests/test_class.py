@@ -23,7 +23,7 @@ from instructor import nbtools
 from instructor.course import CourseCopy
 from submissions import crawler, toolkit
 
-pytestmark = pytest.mark.slow  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
+pytestmark = [pytest.mark.slow, pytest.mark.once]  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
 
 DUE = "2026-03-01 23:59:59 UTC"
 ON_TIME = (2026, 2, 28, 12, 0, 0)

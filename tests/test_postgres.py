@@ -20,7 +20,7 @@ from instructor import nbtools
 from instructor.course import CourseCopy
 from submissions import crawler
 
-pytestmark = pytest.mark.slow  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
+pytestmark = [pytest.mark.slow, pytest.mark.once]  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
 
 BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 

@@ -251,6 +251,7 @@ def jupyterlab(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.once
 @needs_chromium
 def test_a_guess_is_locked_in_jupyterlab_in_the_lectures_language(jupyterlab, browser):
     """The Chinese lecture 1 in a real JupyterLab: the widget draws, speaks Chinese, and locks a guess in."""

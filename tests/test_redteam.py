@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 
@@ -34,6 +35,10 @@ MODULES = {module.__name__.split(".")[-1]: module for module in submissions.modu
 # The red-team class runs with shorter limits than a real class (120 s a notebook, 60 s a cell), so
 # that the slow attacks cost seconds here; what is checked is that the limits hold, whatever they are.
 NOTEBOOK_LIMIT, CELL_LIMIT = 30, 10
+# REDTEAM_SHARE=n grades every n-th attack only (.ci/run: the full red team on the first Python, a third on the
+# others, where what may differ is how the guard meets each Python); every honest style is graded either way.
+SHARE = max(1, int(os.environ.get("REDTEAM_SHARE", "1")))
+TRIED = {name: ATTACKS[name] for name in sorted(ATTACKS)[::SHARE]}
 # Honest classmates of the corpus are graded after every attack and after "victim" (names sort so).
 CLASSMATE = "w_honest_"
 # What a test cell shows when the run-time defences stopped it: the guard's refusal, or a verdict without its seal.
@@ -89,7 +94,7 @@ def graded(tmp_path_factory):
         reference = nbtools.reference_answers(
             nbtools.read(course.root / "source" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb"))
         course.submit("victim", module.ASSIGNMENT, module.NOTEBOOK, nbtools.fill(release, reference))
-        for student, attack in ATTACKS.items():
+        for student, attack in TRIED.items():
             if attack["module"] == name:
                 course.submit(student, module.ASSIGNMENT, module.NOTEBOOK, build(attack, release, reference))
         for student, entry in classmates().items():
@@ -170,10 +175,10 @@ def test_there_are_enough_attacks_of_every_kind():
     assert len(HONEST) >= 28 and {e["module"] for e in HONEST.values()} == set(MODULES)
 
 
-@pytest.mark.parametrize("student", sorted(ATTACKS))
+@pytest.mark.parametrize("student", sorted(TRIED))
 def test_no_attack_gets_a_point_it_did_not_earn(graded, student):
     course = graded[0]
-    attack = ATTACKS[student]
+    attack = TRIED[student]
     module = MODULES[attack["module"]]
     got = points(course, module, student)
     # A submission the grader could not finish (its kernel killed by a limit) has no score at all.
@@ -206,7 +211,7 @@ def test_no_hidden_test_reaches_what_a_student_gets_back(graded):
     secrets = hidden_test_lines(course)
     assert len(secrets) >= 10
     leaks = []
-    for student, attack in sorted(ATTACKS.items()):
+    for student, attack in sorted(TRIED.items()):
         nb = autograded(course, MODULES[attack["module"]], student)
         if nb is None:
             continue
@@ -254,7 +259,7 @@ def test_the_instructor_sees_who_broke_which_rule(graded):
     status_file = course.root / "logs" / "autograde" / "status.json"
     status = json.loads(status_file.read_text(encoding="utf-8")) if status_file.exists() else {}
     told = {}
-    for student, attack in ATTACKS.items():
+    for student, attack in TRIED.items():
         module = MODULES[attack["module"]]
         if (student, module.ASSIGNMENT) in screened:
             told[student] = "screening"
@@ -262,7 +267,7 @@ def test_the_instructor_sees_who_broke_which_rule(graded):
             told[student] = "run time"
         elif status.get(f"{module.ASSIGNMENT}/{student}", {}).get("status") == "failed":
             told[student] = "limits"  # make autograde lists it as failed, with the limit it hit
-    assert len(told) >= len(ATTACKS) // 2, "most attacks need code the policy refuses or the guard stops"
+    assert len(told) >= len(TRIED) // 2, "most attacks need code the policy refuses or the guard stops"
     assert "run time" in told.values() and "screening" in told.values()
     # A refusal says what was refused, in the guard's words (coursekit.messages), not just that something failed.
     said = [MESSAGES[key]["en"].split("{")[0].strip() for key in MESSAGES if key.startswith("guard_")]
@@ -277,5 +282,5 @@ def test_the_instructor_sees_who_broke_which_rule(graded):
 def test_the_run_is_bounded(graded):
     """Each notebook is stopped after NOTEBOOK_LIMIT seconds, so the class cannot take longer than this."""
     _, _, elapsed, _, _, _ = graded
-    notebooks = len(ATTACKS) + len(MODULES) + len(classmates())
+    notebooks = len(TRIED) + len(MODULES) + len(classmates())
     assert elapsed < notebooks * (NOTEBOOK_LIMIT + 10)

@@ -27,7 +27,7 @@ from coursekit.timeline import ONE_LINE
 from instructor import nbtools, publish
 from labdriver import PANEL_JS, panel, run_all, settings_dir, start_jupyterlab, stop_jupyterlab, wait_for_idle_panel
 
-pytestmark = [pytest.mark.slow, needs_chromium]
+pytestmark = [pytest.mark.slow, pytest.mark.once, needs_chromium]
 
 TOKEN = "course-student-journey"
 LECTURE = "notebooks/01-crawler.ipynb"
