@@ -192,3 +192,86 @@ def test_exercise_6_passes_the_right_task_and_fails_each_wrong_one(answer, point
             message = str(failure.value)
             assert "expected" in message and "got" in message and "ikely cause" in message, message
             assert words in message, message
+
+
+# -- what lecture 3's table says about the toy and asyncio (its last two rows) ----------------------
+
+
+def lecture_cell(cell_id: str) -> str:
+    nb = nbtools.read(ROOT / "notebooks" / "03-runtime.ipynb")
+    return next(cell.source for cell in nb.cells if cell.get("id") == cell_id)
+
+
+def test_the_toy_turn_and_asyncios_turn_are_as_the_lecture_says():
+    """A callback that keeps rescheduling itself starves the toy's timers, never asyncio's; and a timer's
+    callbacks run before the next timer on the toy, after every due timer on asyncio."""
+    import asyncio
+
+    table = lecture_cell("the-same-steps-on-asyncio-s-loop")
+    assert "starves the toy's timers, never asyncio's" in table
+    namespace: dict = {}
+    exec(lecture_cell("class-toyloop"), namespace)
+
+    def starve(loop, call_soon, call_later, run):
+        turns, fired = [0], []
+
+        def again():
+            turns[0] += 1
+            if turns[0] < 1000:
+                call_soon(again)
+
+        call_later(0, lambda: fired.append(turns[0]))
+        call_soon(again)
+        run()
+        return fired[0]
+
+    toy = namespace["ToyLoop"]()
+    assert starve(toy, toy.call_soon, toy.call_later, toy.run) == 1000  # only once the rescheduling stopped
+    real = asyncio.new_event_loop()
+    try:
+        done = real.create_future()
+        fired_at = starve(real, real.call_soon, lambda d, f: real.call_later(d, lambda: (f(), done.set_result(None))),
+                          lambda: real.run_until_complete(done))
+    finally:
+        real.close()
+    assert fired_at < 10, fired_at  # asyncio looks at its timers at every turn
+
+    def order(call_soon, call_later, run):
+        ran = []
+        call_later(1, lambda: (ran.append("A"), call_soon(lambda: ran.append("A made ready"))))
+        call_later(1, lambda: ran.append("B"))
+        run()
+        return ran
+
+    toy = namespace["ToyLoop"]()
+    assert order(toy.call_soon, toy.call_later, toy.run) == ["A", "A made ready", "B"]
+    real = asyncio.new_event_loop()
+    try:
+        ran = order(real.call_soon, real.call_later, lambda: real.run_until_complete(asyncio.sleep(1.5)))
+    finally:
+        real.close()
+    assert sorted(ran[:2]) == ["A", "B"] and ran[2:] == ["A made ready"], ran  # same-time timers: no promised order
+
+
+def test_a_toy_future_calls_back_at_once_and_asyncios_schedules_it():
+    import asyncio
+
+    assert "calls back at once" in lecture_cell("the-same-steps-on-asyncio-s-loop")
+    heard = []
+    future = ToyFuture()
+    future.add_done_callback(lambda f: heard.append("when set"))
+    future.set_result(1)
+    future.add_done_callback(lambda f: heard.append("already done"))
+    assert heard == ["when set", "already done"]  # both before the next line: at once
+
+    async def on_asyncio():
+        real = asyncio.get_running_loop().create_future()
+        real.add_done_callback(lambda f: heard.append("when set"))
+        real.set_result(1)
+        real.add_done_callback(lambda f: heard.append("already done"))
+        at_once = list(heard)
+        await asyncio.sleep(0)
+        return at_once, list(heard)
+
+    heard.clear()
+    assert asyncio.run(on_asyncio()) == ([], ["when set", "already done"])  # each scheduled with call_soon
