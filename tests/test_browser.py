@@ -144,3 +144,31 @@ def test_chinese_assignment_answers_in_chinese(jupyterlab, browser):
     page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").first.scroll_into_view_if_needed()
     shoot(page, "assignment-01-zh-feedback")
     page.close()
+
+
+def test_a_guess_is_locked_in_jupyterlab_in_the_lectures_language(jupyterlab, browser):
+    """Predict, then run: in the Chinese lecture 1 the widget draws, speaks Chinese, and locks a guess in."""
+    path = "notebooks/zh/01-crawler.ipynb"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(90_000)
+    page.goto(f"{jupyterlab}/lab/tree/{path}?reset&token={TOKEN}")
+    cells = run_all(page, path)
+    problems = [o for c in cells for o in c["outputs"]
+                if o["output_type"] == "error" or (o["output_type"] == "stream" and o["name"] == "stderr")]
+    assert not problems, problems
+    widgets = page.locator(".coursekit-predict")
+    widgets.first.wait_for()
+    asked = [c for c in nbformat.read(ROOT / path, as_version=4).cells
+             if c.cell_type == "code" and c.source.startswith("predict(")]
+    assert widgets.count() == len(asked)
+    first = widgets.first
+    first.scroll_into_view_if_needed()
+    button = first.get_by_role("button", name="锁定我的猜测")
+    assert button.is_disabled()  # nothing chosen yet
+    first.get_by_text("10 s", exact=True).click()
+    button.click()
+    first.get_by_text("已记下你的猜测：“10 s”").wait_for()
+    assert first.get_by_role("button", name="已锁定").is_disabled()
+    assert "'10 s'" in kernel_prints(page, path, "from coursekit.predict import guesses\nprint(guesses())")
+    shoot(page, "lecture-01-zh-predict")
+    page.close()

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import LECTURES, ROOT, ZH_LECTURES, needs_chromium, shoot
+from conftest import LECTURES, ROOT, ZH_LECTURES
 from coursekit import predict as predict_module
 from coursekit.predict import Prediction, notebook_language, predict
 
@@ -214,68 +214,3 @@ def test_a_prediction_widget_builds_from_each_lectures_choices():
             shown.radio.value = choices[-1]
             assert shown.lock() == choices[-1]
             assert isinstance(shown, Prediction)
-
-
-# --- in JupyterLab ---------------------------------------------------------------
-
-
-LAB_TOKEN = "course-predict-test"
-
-
-@pytest.fixture(scope="module")
-def jupyterlab(tmp_path_factory):
-    """A student's JupyterLab over a copy of the lectures and the assignments (as tests/test_browser.py starts it)."""
-    import os
-    import shutil
-
-    from conftest import free_port
-    from coursekit import lab
-    from labdriver import settings_dir, start_jupyterlab, stop_jupyterlab
-
-    root = tmp_path_factory.mktemp("student")
-    for folder in ("notebooks", "release"):
-        shutil.copytree(ROOT / folder, root / folder)
-    config = tmp_path_factory.mktemp("jupyter-config")
-    lab.configure_student(config)
-    port = free_port()
-    command = lab.lab_command(
-        root, lab.prepare(root), "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={LAB_TOKEN}", "--ServerApp.allow_root=True", "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.user_settings_dir={settings_dir(tmp_path_factory.mktemp('lab-settings'))}",
-    )
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), COURSEKIT_LANGUAGE="en")  # the notebook's zh must win
-    server, log = start_jupyterlab(command, root, env, tmp_path_factory.mktemp("log") / "jupyterlab.log", url, LAB_TOKEN)
-    yield url
-    stop_jupyterlab(server, log)
-
-
-@pytest.mark.slow
-@pytest.mark.once
-@needs_chromium
-def test_a_guess_is_locked_in_jupyterlab_in_the_lectures_language(jupyterlab, browser):
-    """The Chinese lecture 1 in a real JupyterLab: the widget draws, speaks Chinese, and locks a guess in."""
-    from labdriver import kernel_prints, run_all
-
-    path = "notebooks/zh/01-crawler.ipynb"
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(90_000)
-    page.goto(f"{jupyterlab}/lab/tree/{path}?reset&token={LAB_TOKEN}")
-    cells = run_all(page, path)
-    problems = [o for c in cells for o in c["outputs"]
-                if o["output_type"] == "error" or (o["output_type"] == "stream" and o["name"] == "stderr")]
-    assert not problems, problems
-    widgets = page.locator(".coursekit-predict")
-    widgets.first.wait_for()
-    assert widgets.count() == len(checks(ROOT / path))
-    first = widgets.first
-    first.scroll_into_view_if_needed()
-    button = first.get_by_role("button", name="锁定我的猜测")
-    assert button.is_disabled()  # nothing chosen yet
-    first.get_by_text("10 s", exact=True).click()
-    button.click()
-    first.get_by_text("已记下你的猜测：“10 s”").wait_for()
-    assert first.get_by_role("button", name="已锁定").is_disabled()
-    assert "'10 s'" in kernel_prints(page, path, "from coursekit.predict import guesses\nprint(guesses())")
-    shoot(page, "lecture-01-zh-predict")
-    page.close()

@@ -740,234 +740,92 @@ VARIANTS.update(
     for name, (code, words) in SCHEDULER_MISTAKES.items()
 )
 
-# Toy tasks with one mistake each (exercise 6), each with the words its feedback must say.
+
+# Exercise 6: a right StepTask, then the same with one mistake each (what changes, what it becomes), and the words
+# its feedback must say.
+_STEP_TASK = """
+from coursekit.toyloop import ToyFuture
+
+
+class StepTask(ToyFuture):
+    def __init__(self, scheduler, coro):
+        super().__init__()
+        self.scheduler, self.coro = scheduler, coro
+        self.cancelled = False
+        self.must_cancel = False
+        self.waiting_for = None
+        scheduler.call_soon(self.step)
+
+    def step(self):
+        if self.done:
+            return
+        self.waiting_for = None
+        try:
+            if self.must_cancel:
+                self.must_cancel = False
+                future = self.coro.throw(asyncio.CancelledError())
+            else:
+                future = self.coro.send(None)
+        except StopIteration as stop:
+            self.set_result(stop.value)
+            return
+        except asyncio.CancelledError:
+            self.cancelled = True
+            self.set_result(None)
+            return
+        self.waiting_for = future
+        future.add_done_callback(self.wake_up)
+
+    def wake_up(self, future):
+        if future is self.waiting_for:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+
+    def cancel(self):
+        if self.done:
+            return False
+        self.must_cancel = True
+        if self.waiting_for is not None:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+        return True
+"""
+
+
+def _step_task_with(*changes: tuple[str, str]) -> str:
+    code = _STEP_TASK
+    for old, new in changes:
+        assert old in code, old
+        code = code.replace(old, new)
+    return code
+
+
+_WAKES_ON_ANY = ("""        if future is self.waiting_for:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)""", """        self.scheduler.call_soon(self.step)  # whichever future it was""")
+_SCHEDULES = """        self.must_cancel = True
+        if self.waiting_for is not None:
+            self.waiting_for = None
+            self.scheduler.call_soon(self.step)
+        return True"""
 STEP_MISTAKES = {
-    "step_wakes_on_any_future": ("""
-from coursekit.toyloop import ToyFuture
-
-
-class StepTask(ToyFuture):
-    def __init__(self, scheduler, coro):
-        super().__init__()
-        self.scheduler, self.coro = scheduler, coro
-        self.cancelled = False
-        self.must_cancel = False
-        self.waiting_for = None
-        scheduler.call_soon(self.step)
-
-    def step(self):
-        if self.done:
+    "step_wakes_on_any_future": (_step_task_with(_WAKES_ON_ANY), "no longer waits for"),
+    "step_cancel_waits_for_the_future": (
+        _step_task_with((_SCHEDULES, """        self.must_cancel = True  # noticed only when the awaited future is done
+        return True""")), "schedule a step at once"),
+    "step_closes_the_coroutine": (
+        _step_task_with(("""                future = self.coro.throw(asyncio.CancelledError())""",
+                         """                self.coro.close()  # stops it, but runs no except clause for CancelledError
+                raise asyncio.CancelledError()""")), "must not close the coroutine"),
+    "step_after_done": (
+        _step_task_with(("""        if self.done:
             return
-        self.waiting_for = None
-        try:
-            if self.must_cancel:
-                self.must_cancel = False
-                future = self.coro.throw(asyncio.CancelledError())
-            else:
-                future = self.coro.send(None)
-        except StopIteration as stop:
-            self.set_result(stop.value)
-            return
-        except asyncio.CancelledError:
-            self.cancelled = True
-            self.set_result(None)
-            return
-        self.waiting_for = future
-        future.add_done_callback(self.wake_up)
-
-    def wake_up(self, future):
-        self.scheduler.call_soon(self.step)  # whichever future it was
-
-    def cancel(self):
-        if self.done:
-            return False
-        self.must_cancel = True
-        if self.waiting_for is not None:
-            self.waiting_for = None
-            self.scheduler.call_soon(self.step)
-        return True
-""", 'no longer waits for'),
-    "step_cancel_waits_for_the_future": ("""
-from coursekit.toyloop import ToyFuture
-
-
-class StepTask(ToyFuture):
-    def __init__(self, scheduler, coro):
-        super().__init__()
-        self.scheduler, self.coro = scheduler, coro
-        self.cancelled = False
-        self.must_cancel = False
-        self.waiting_for = None
-        scheduler.call_soon(self.step)
-
-    def step(self):
-        if self.done:
-            return
-        self.waiting_for = None
-        try:
-            if self.must_cancel:
-                self.must_cancel = False
-                future = self.coro.throw(asyncio.CancelledError())
-            else:
-                future = self.coro.send(None)
-        except StopIteration as stop:
-            self.set_result(stop.value)
-            return
-        except asyncio.CancelledError:
-            self.cancelled = True
-            self.set_result(None)
-            return
-        self.waiting_for = future
-        future.add_done_callback(self.wake_up)
-
-    def wake_up(self, future):
-        if future is self.waiting_for:
-            self.waiting_for = None
-            self.scheduler.call_soon(self.step)
-
-    def cancel(self):
-        if self.done:
-            return False
-        self.must_cancel = True  # noticed only when the awaited future is done
-        return True
-""", 'schedule a step at once'),
-    "step_closes_the_coroutine": ("""
-from coursekit.toyloop import ToyFuture
-
-
-class StepTask(ToyFuture):
-    def __init__(self, scheduler, coro):
-        super().__init__()
-        self.scheduler, self.coro = scheduler, coro
-        self.cancelled = False
-        self.must_cancel = False
-        self.waiting_for = None
-        scheduler.call_soon(self.step)
-
-    def step(self):
-        if self.done:
-            return
-        self.waiting_for = None
-        try:
-            if self.must_cancel:
-                self.must_cancel = False
-                self.coro.close()  # stops it, but runs no except clause for CancelledError
-                raise asyncio.CancelledError()
-            else:
-                future = self.coro.send(None)
-        except StopIteration as stop:
-            self.set_result(stop.value)
-            return
-        except asyncio.CancelledError:
-            self.cancelled = True
-            self.set_result(None)
-            return
-        self.waiting_for = future
-        future.add_done_callback(self.wake_up)
-
-    def wake_up(self, future):
-        if future is self.waiting_for:
-            self.waiting_for = None
-            self.scheduler.call_soon(self.step)
-
-    def cancel(self):
-        if self.done:
-            return False
-        self.must_cancel = True
-        if self.waiting_for is not None:
-            self.waiting_for = None
-            self.scheduler.call_soon(self.step)
-        return True
-""", 'must not close the coroutine'),
-    "step_after_done": ("""
-from coursekit.toyloop import ToyFuture
-
-
-class StepTask(ToyFuture):
-    def __init__(self, scheduler, coro):
-        super().__init__()
-        self.scheduler, self.coro = scheduler, coro
-        self.cancelled = False
-        self.must_cancel = False
-        self.waiting_for = None
-        scheduler.call_soon(self.step)
-
-    def step(self):
-        self.waiting_for = None
-        try:
-            if self.must_cancel:
-                self.must_cancel = False
-                future = self.coro.throw(asyncio.CancelledError())
-            else:
-                future = self.coro.send(None)
-        except StopIteration as stop:
-            self.set_result(stop.value)
-            return
-        except asyncio.CancelledError:
-            self.cancelled = True
-            self.set_result(None)
-            return
-        self.waiting_for = future
-        future.add_done_callback(self.wake_up)
-
-    def wake_up(self, future):
-        self.scheduler.call_soon(self.step)
-
-    def cancel(self):
-        if self.done:
-            return False
-        self.must_cancel = True
-        if self.waiting_for is not None:
-            self.waiting_for = None
-            self.scheduler.call_soon(self.step)
-        return True
-""", 'must do nothing once the task is done'),
-    "step_cancel_schedules_twice": ("""
-from coursekit.toyloop import ToyFuture
-
-
-class StepTask(ToyFuture):
-    def __init__(self, scheduler, coro):
-        super().__init__()
-        self.scheduler, self.coro = scheduler, coro
-        self.cancelled = False
-        self.must_cancel = False
-        self.waiting_for = None
-        scheduler.call_soon(self.step)
-
-    def step(self):
-        if self.done:
-            return
-        self.waiting_for = None
-        try:
-            if self.must_cancel:
-                self.must_cancel = False
-                future = self.coro.throw(asyncio.CancelledError())
-            else:
-                future = self.coro.send(None)
-        except StopIteration as stop:
-            self.set_result(stop.value)
-            return
-        except asyncio.CancelledError:
-            self.cancelled = True
-            self.set_result(None)
-            return
-        self.waiting_for = future
-        future.add_done_callback(self.wake_up)
-
-    def wake_up(self, future):
-        if future is self.waiting_for:
-            self.waiting_for = None
-            self.scheduler.call_soon(self.step)
-
-    def cancel(self):
-        if self.done:
-            return False
-        self.must_cancel = True
+        self.waiting_for = None""", """        self.waiting_for = None"""), _WAKES_ON_ANY), "must do nothing once the task is done"),
+    "step_cancel_schedules_twice": (
+        _step_task_with((_SCHEDULES, """        self.must_cancel = True
         self.waiting_for = None
         self.scheduler.call_soon(self.step)  # even when a step is already scheduled
-        return True
-""", 'must not schedule a second step'),
+        return True""")), "must not schedule a second step"),
 }
 VARIANTS.update(
     (name, ({"step_task": code}, scores(test_step_task=0), {"test_step_task": words}))
