@@ -16,11 +16,12 @@ ASSIGNMENTS := $(notdir $(patsubst %/,%,$(wildcard source/*/)))
 # The public student repository (Binder launches it): set it here, or on the command line.
 STUDENT_REPO ?= your-org/python-coroutines-student
 
-.PHONY: help install lab test test-fast release autograde feedback grades report collect roster benchmark publish clean
+.PHONY: help install lab test test-once test-all test-fast release autograde feedback grades report collect roster benchmark publish clean
 
 help:
 	@echo "make lab        install (once) and open the course in JupyterLab"
-	@echo "make test       install (once) and run the whole test suite"
+	@echo "make test       install (once) and run the tests that may differ from one Python to the next"
+	@echo "make test-once  the tests that are the same on every Python (browser, class term, PostgreSQL...)"
 	@echo "make release    regenerate the student versions in release/ (EDITION=en or zh: in one language)"
 	@echo "make roster     import the class list (ROSTER=file.csv)"
 	@echo "make collect    take an LMS download into submitted/ (ASSIGNMENT=id ZIP=file)"
@@ -44,9 +45,23 @@ $(STAMP): pyproject.toml
 lab: install
 	$(BIN)/python -m coursekit.lab $(LAB_ARGS)
 
-# TEST_ARGS: more pytest arguments (.ci/run gives -m "not once" on every Python but the first).
+# Four test processes on two cores: the suite waits (kernels' handshakes, servers, lectures' sleeps, a browser)
+# more than it computes. A file runs on one process (--dist loadfile), so its fixtures run once.
+PYTEST := $(BIN)/python -m pytest -n 4 --dist loadfile
+
+# What may differ from one Python to the next: lectures, grading, the guard and the policy, the sandbox, the
+# pipeline, magics, and a third of the red team's attacks beside every honest style. TEST_ARGS: more pytest arguments.
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(TEST_ARGS)
+	REDTEAM_ATTACKS=share $(PYTEST) -m "not once" $(TEST_ARGS)
+
+# What is the same on every Python (tests marked once): JupyterLab in chromium, a student's first hour, a class
+# term, the PostgreSQL gradebook, the Chinese lectures (the English ones' code); and the red team's other
+# attacks. .ci/run runs it on the first Python only.
+test-once: install
+	REDTEAM_ATTACKS=rest $(PYTEST) -m "once or redteam" $(TEST_ARGS)
+
+# Both: every test, every attack.
+test-all: test test-once
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"

@@ -55,20 +55,23 @@ def descendants(root: int) -> list[int]:
 
 
 def memory_sampler(root: int, stop: threading.Event, peaks: dict[str, int]) -> None:
-    """Sum and largest resident set of the grading's processes, every 0.2 s (KiB)."""
-    page = os.sysconf("SC_PAGE_SIZE") // 1024
+    """Memory of the grading's processes, every 0.2 s (KiB): the sum of their proportional set sizes (a page
+    shared by n processes counts 1/n in each: forked kernels share most of theirs with their zygote), the
+    sum of their resident sets (shared pages counted in every process), and the largest resident set."""
     while not stop.is_set():
-        total = largest = 0
+        pss = rss = largest = 0
         for pid in descendants(root):
             try:
-                with open(f"/proc/{pid}/statm") as f:
-                    rss = int(f.read().split()[1]) * page
-            except (OSError, ValueError, IndexError):
+                with open(f"/proc/{pid}/smaps_rollup") as f:
+                    fields = dict(line.split(":", 1) for line in f if line[:1].isupper())
+                own, resident = int(fields["Pss"].split()[0]), int(fields["Rss"].split()[0])
+            except (OSError, ValueError, KeyError):
                 continue
-            total += rss
-            largest = max(largest, rss)
-        peaks["total"] = max(peaks.get("total", 0), total)
-        peaks["largest"] = max(peaks.get("largest", 0), largest)
+            pss += own
+            rss += resident
+            largest = max(largest, resident)
+        for key, value in (("total", pss), ("rss", rss), ("largest", largest)):
+            peaks[key] = max(peaks.get(key, 0), value)
         stop.wait(0.2)
 
 
@@ -102,6 +105,11 @@ def growth(marks: list[tuple[int, float]], total: int) -> str:
     return ", ".join(quarters)
 
 
+def memory(peaks: dict[str, int]) -> str:
+    return (f"peak memory {peaks['total'] / 1024:.0f} MiB in all (proportional set sizes; resident sets summed: "
+            f"{peaks['rss'] / 1024:.0f} MiB), {peaks['largest'] / 1024:.0f} MiB the largest process")
+
+
 def points(course: CourseCopy) -> dict[tuple[str, str], float]:
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
         return {(s.assignment.name, s.student.id): s.score for a in gb.assignments for s in gb.assignment_submissions(a.name)}
@@ -128,13 +136,11 @@ def main() -> None:
         print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores: {args.students} students, {notebooks} notebooks", flush=True)
         serial, serial_mem, serial_marks = grade(course, 1)
         first = points(course)
-        print(f"JOBS=1: {serial:.0f} s ({serial / notebooks:.2f} s a notebook), peak memory {serial_mem['total'] / 1024:.0f} MiB "
-              f"in all, {serial_mem['largest'] / 1024:.0f} MiB the largest process", flush=True)
+        print(f"JOBS=1: {serial:.0f} s ({serial / notebooks:.2f} s a notebook), {memory(serial_mem)}", flush=True)
         print(f"  submissions done by then: {growth(serial_marks, notebooks)}", flush=True)
         parallel, parallel_mem, parallel_marks = grade(course, args.jobs)
         second = points(course)
-        print(f"JOBS={args.jobs}: {parallel:.0f} s ({parallel / notebooks:.2f} s a notebook), peak memory "
-              f"{parallel_mem['total'] / 1024:.0f} MiB in all, {parallel_mem['largest'] / 1024:.0f} MiB the largest process")
+        print(f"JOBS={args.jobs}: {parallel:.0f} s ({parallel / notebooks:.2f} s a notebook), {memory(parallel_mem)}")
         print(f"  submissions done by then: {growth(parallel_marks, notebooks)}")
         print(f"ratio parallel/serial: {parallel / serial:.2f}x (target <= 0.65x); "
               f"same points for every submission: {first == second} ({len(first)} submissions)")

@@ -75,17 +75,30 @@ def preload(names: str | None) -> list[str] | None:
     return [name for name in wanted if name.startswith("coursekit.checks.")]
 
 
-def main() -> None:
-    key, tests = _secrets()
-    # What the tests import, loaded now: the guard's snapshot holds it, and cells start warm.
+def warm() -> None:
+    """Import what every grading kernel needs (instructor/zygote.py does it once, before it forks kernels)."""
     import asyncio  # noqa: F401
 
     import looptime  # noqa: F401
+    from ipykernel import ipkernel, kernelapp, zmqshell  # noqa: F401 - what IPKernelApp loads as it starts
 
     from coursekit import grading, guard  # noqa: F401
 
-    checks = preload(os.environ.pop("COURSEKIT_PRELOAD", None))
-    guard.install(bytes.fromhex(key) if key else None, tests, checks=checks)
+
+def run(key: str | None, tests: str | None, preloads: str | None, argv: list[str]) -> None:
+    """ipykernel with ``argv``, the guard installed first when there is a key or a tests' folder."""
+    # What the tests import, loaded now: the guard's snapshot holds it, and cells start warm.
+    warm()
+    from coursekit import messages
+
+    # A kernel forked warm (instructor/zygote.py) imported messages before it had its own environment.
+    messages.use_language(messages._starting_language())
+    if key or tests:
+        from coursekit import guard
+
+        checks = preload(preloads)
+        guard.install(bytes.fromhex(key) if key else None, tests, checks=checks)
+    sys.argv = ["ipykernel_launcher", *argv]
     if not os.environ.get("JPY_PARENT_PID"):
         # The sandbox hides the grader (a pid namespace of its own). Parent 1 means "none to poll", as 0
         # does, and keeps ipykernel from printing its banner for a terminal into the grader's output.
@@ -93,6 +106,11 @@ def main() -> None:
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
+
+
+def main() -> None:
+    key, tests = _secrets()
+    run(key, tests, os.environ.pop("COURSEKIT_PRELOAD", None), sys.argv[1:])
 
 
 if __name__ == "__main__":

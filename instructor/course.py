@@ -46,8 +46,9 @@ class CourseCopy:
             raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result
 
-    def make(self, target: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run("make", "--no-print-directory", target, check=check)
+    def make(self, target: str, *variables: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """``make target VAR=value ...`` in the copy."""
+        return self.run("make", "--no-print-directory", target, *variables, check=check)
 
     def submit(self, student: str, assignment: str, notebook: str, nb: nbformat.NotebookNode) -> Path:
         """Place a notebook where nbgrader expects a collected submission."""

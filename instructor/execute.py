@@ -66,7 +66,6 @@ import asyncio
 import json
 import os
 import shutil
-import tempfile
 from time import monotonic
 
 import zmq
@@ -81,7 +80,7 @@ from traitlets import Bool, Float, Integer, default, observe
 from zmq.utils.monitor import parse_monitor_message
 
 from coursekit.messages import chosen_language, declared_language
-from instructor.sealing import Sealer, preloads
+from instructor.sealing import Sealer, new_folder, preloads
 
 UNSEALED = {
     "en": "The grader could not confirm that this test ran to its end in a kernel whose toolkit was intact, "
@@ -177,7 +176,7 @@ class BoundedExecute(Execute):
             env["COURSEKIT_LANGUAGE"] = chosen_language(declared, os.environ.get("COURSEKIT_LANGUAGE"))
         if self.sealed and os.environ.get("NBGRADER_EXECUTION") == "autograde":
             self._drop_sealer()
-            self.sealer = Sealer(tempfile.mkdtemp(prefix="course-tests-"))
+            self.sealer = Sealer(new_folder())
             env.update(self.sealer.environment())
             env["COURSEKIT_PRELOAD"] = ",".join(preloads(self.nb.cells))
         kwargs["env"] = env

@@ -33,6 +33,14 @@ kernel when the grader is root (the kernel is then another user), so that no
 socket can be swapped for a link elsewhere; without root the kernel's own
 user owns its tmpfs, which stays bounded by its size.
 
+**Warm kernels.** Run as root (as CI and a grading machine run it), a kernel is not started cold in a
+bubblewrap of its own: each grading process keeps a zygote (``instructor/zygote.py``), a Python process
+in a bubblewrap sandbox with the same read-only view, that has imported once what kernels need (0.8 s
+of CPU a kernel otherwise) and forks each kernel into namespaces of its own, with new empty
+tmpfs for ``/tmp``, the home and the sockets' folder, the same limits and user, and nothing of the
+kernel before (``tests/test_sandbox.py`` plants state in one kernel and looks for it in the next).
+``c.SandboxProvisioner.warm = False`` starts every kernel cold; without root they always start cold.
+
 A larger deployment can replace it with another provisioner (a container or
 Kubernetes kernel, as Jupyter's gateway_provisioners offer) by naming that one
 in ``nbgrader_config.py``; nothing in the course depends on this one.  Where
@@ -43,6 +51,7 @@ unsandboxed, unless ``COURSE_SANDBOX=off`` says so explicitly.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -56,13 +65,15 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer
 
 import coursekit
+from instructor import sealing, zygote
 
 NAME = "course-sandbox"  # the entry point in pyproject.toml
 OPT_OUT = "COURSE_SANDBOX"  # =off grades without the sandbox, said out loud in the log
 HOME = "/home/student"
+TESTS_INSIDE = "/run/course-tests"  # where a warm kernel finds sealing.tests_root(): out of its /tmp, as a cold one
 UID_BASE = 61000
 
 INSTALL_HINT = (
@@ -190,6 +201,9 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     socket_space = Integer(64 << 10, config=True, help="Size of the tmpfs that holds the kernel's sockets, in bytes.")
     time_limit = Float(300.0, config=True, help="Seconds one notebook may run in all, from kernel start (a kernel "
                        "started in place of a stopped one has only what is left).")
+    warm = Bool(True, config=True, help="Fork each kernel, in namespaces of its own, from a process of this grader's "
+                "that has imported what kernels need (instructor/zygote.py); False starts each cold in a bubblewrap "
+                "of its own. Needs root; without it kernels start cold.")
 
     sandboxed = False
     folder: str | None = None
@@ -197,6 +211,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     timer: threading.Timer | None = None
     timed_out = False
     deadline: float | None = None  # time.monotonic() at which the notebook's time runs out
+    request: dict | None = None  # what the zygote is asked for, when this kernel starts warm
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         if os.environ.get("NBGRADER_EXECUTION") != "autograde":
@@ -226,10 +241,61 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         if os.geteuid() == 0:
             os.chown(km.connection_file, uid, uid)
         env = self._environment(kwargs.get("env") or {})
-        kwargs["cmd"] = self._wrap(_guarded(kwargs["cmd"], env), uid, env.get("COURSEKIT_TESTS"))
+        argv = _kernel_arguments(kwargs["cmd"])
+        if self.warm and os.geteuid() == 0 and argv is not None and self._within_tests_root(env):
+            self.request = self._fork_request(km, uid, env, argv)
+        else:
+            self.request = None
+            kwargs["cmd"] = self._wrap(_guarded(kwargs["cmd"], env), uid, env.get("COURSEKIT_TESTS"))
         kwargs["env"] = env
         kwargs["cwd"] = self.folder  # bwrap itself starts here; the kernel works in its private home
         return kwargs
+
+    @staticmethod
+    def _within_tests_root(env: dict[str, str]) -> bool:
+        tests = env.get("COURSEKIT_TESTS")
+        return tests is None or Path(sealing.tests_root()) in Path(tests).parents
+
+    def _fork_request(self, km, uid: int, env: dict[str, str], argv: list[str]) -> dict:
+        """What the zygote needs to fork this kernel: the secrets travel here, out of any environment."""
+        env = dict(env)
+        with open(km.connection_file, encoding="utf-8") as f:
+            connection = json.load(f)
+        tests = env.pop("COURSEKIT_TESTS", None)
+        if tests is not None:
+            tests = TESTS_INSIDE + tests[len(sealing.tests_root()):]
+        return {
+            "key": env.pop("COURSEKIT_SEAL_KEY", None), "tests": tests,
+            "preload": env.pop("COURSEKIT_PRELOAD", None), "env": env, "argv": argv, "uid": uid,
+            "folder": self.folder, "connection": connection, "home": HOME,
+            "tmp_size": self.tmp_size, "socket_space": self.socket_space,
+            "limits": {"memory": self.memory_limit, "processes": self.process_limit,
+                       "file_size": self.file_size_limit},
+        }
+
+    def _zygote_command(self) -> list[str]:
+        """The zygote's sandbox: a cold kernel's view of the files, without its per-kernel parts, and the
+        capabilities to make each kernel's namespaces (the zygote runs no cell; its kernels keep none)."""
+        binds: list[str] = []
+        for path in _python_paths():
+            binds += _parents_readable(path) + ["--ro-bind", str(path), str(path)]
+        tests = Path(sealing.tests_root())
+        script = Path(zygote.__file__).resolve()
+        binds += ["--perms", "0755", "--dir", str(Path(TESTS_INSIDE).parent), "--ro-bind", str(tests), TESTS_INSIDE]
+        binds += _parents_readable(script) + ["--ro-bind", str(script), str(script)]
+        caps = []
+        for cap in ("SYS_ADMIN", "SETUID", "SETGID", "SETPCAP", "NET_ADMIN", "SYS_RESOURCE"):
+            caps += ["--cap-add", f"CAP_{cap}"]
+        return [
+            shutil.which("bwrap") or "bwrap",
+            # Not its own pid namespace: the zygote names each kernel by the pid the grader sees.
+            "--unshare-ipc", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            *_system_binds(),
+            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+            "--perms", "0755", "--dir", "/home", "--perms", "1777", "--dir", HOME, "--chdir", HOME,
+            *binds, "--setenv", "HOME", HOME, *caps, "--",
+            *_bound_interpreter([sys.executable]), str(script),
+        ]
 
     def _wrap(self, cmd: list[str], uid: int, tests: str | None = None) -> list[str]:
         binds: list[str] = []
@@ -286,19 +352,45 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         return clean
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        if self.request is not None:
+            return await self._launch_warm(kwargs.get("cwd") or self.folder)
         info = await super().launch_kernel(cmd, **kwargs)
-        if self.sandboxed and self.time_limit:
-            carried = getattr(self.parent, "notebook_deadline", None)
-            self.deadline = carried if carried is not None else time.monotonic() + self.time_limit
-            self.timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._out_of_time)
-            self.timer.daemon = True
-            self.timer.start()
+        if self.sandboxed:
+            self._start_timer()
         if self.sandboxed and self.folder and self.process is not None:
             self.inside = await _sandbox_process(self.process)
             if self.inside is not None:
                 # The sockets' path, as the grader resolves it: the same folder in the sandbox's root.
                 os.symlink(f"/proc/{self.inside}/root{self.folder}/s", os.path.join(self.folder, "s"))
         return info
+
+    async def _launch_warm(self, cwd: str):
+        request, self.request = self.request, None
+        loop = asyncio.get_running_loop()
+        try:
+            process = await loop.run_in_executor(None, _spawn, self, request, cwd)
+        except zygote.ZygoteFailed as error:
+            self.log.error("sandbox: %s", error)
+            raise RuntimeError(f"sandbox: {error}") from error
+        self.process, self.pid, self.pgid, self.inside = process, process.pid, process.pid, process.inside
+        self._start_timer()
+        os.symlink(f"/proc/{self.inside}/root{self.folder}/s", os.path.join(self.folder, "s"))
+        return self.connection_info
+
+    async def wait(self) -> int | None:
+        """LocalProvisioner's wait polls every 0.1 s; a forked kernel's end is reported at once, so look often."""
+        if isinstance(self.process, zygote.ForkedKernel):
+            while self.process.poll() is None:
+                await asyncio.sleep(0.005)
+        return await super().wait()
+
+    def _start_timer(self) -> None:
+        if self.time_limit:
+            carried = getattr(self.parent, "notebook_deadline", None)
+            self.deadline = carried if carried is not None else time.monotonic() + self.time_limit
+            self.timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._out_of_time)
+            self.timer.daemon = True
+            self.timer.start()
 
     def kernel_ready(self) -> None:
         """The kernel answered, so its sockets are bound and no cell has run: none may be replaced now.
@@ -317,6 +409,8 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         if not self.sandboxed or signum == signal.SIGKILL or self.process is None:
             return await super().send_signal(signum)
         for pid in _descendants(self.process.pid):
+            if pid == self.inside:  # the namespace's pid 1 (bwrap, or a warm kernel's reaper)
+                continue
             try:
                 if os.path.basename(os.readlink(f"/proc/{pid}/exe")) != "bwrap":
                     os.kill(pid, signum)
@@ -340,6 +434,37 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         if self.folder and not restart:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+_zygotes: dict[tuple, zygote.Zygote] = {}
+_zygote_lock = threading.Lock()
+
+
+def _spawn(provisioner: SandboxProvisioner, request: dict, cwd: str) -> zygote.ForkedKernel:
+    """A kernel forked by this process's zygote, started (or started again, once) when there is none alive."""
+    command = provisioner._zygote_command()
+    key = tuple(command)
+    with _zygote_lock:
+        for attempt in (1, 2):
+            current = _zygotes.get(key)
+            if current is None or not current.alive():
+                env = provisioner._environment({k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "TZ")})
+                current = _zygotes[key] = zygote.Zygote(command, env, cwd="/")
+            try:
+                return current.spawn(request)
+            except zygote.ZygoteFailed:
+                if attempt == 2 or current.alive():
+                    raise
+    raise AssertionError("unreachable")
+
+
+def _kernel_arguments(cmd: list[str]) -> list[str] | None:
+    """The arguments of ``python -m ipykernel_launcher ...`` with this environment's Python, else None (cold)."""
+    if len(cmd) < 3 or cmd[1:3] != ["-m", "ipykernel_launcher"]:
+        return None
+    if os.path.realpath(cmd[0]) != os.path.realpath(sys.executable) and cmd[0] not in ("python", "python3"):
+        return None
+    return cmd[3:]
 
 
 def _guarded(cmd: list[str], env: dict[str, str]) -> list[str]:

@@ -11,11 +11,14 @@ code, signed with the key the grader gave that kernel alone.
 from __future__ import annotations
 
 import ast
+import atexit
 import builtins
 import hashlib
 import hmac
 import os
 import secrets
+import shutil
+import tempfile
 
 from coursekit.guard import ALLOWED_IMPORTS, SEAL
 
@@ -64,6 +67,27 @@ def preloads(cells) -> tuple[str, ...]:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 found.add(node.module)
     return tuple(sorted(name for name in found if name.split(".")[0] in ALLOWED_IMPORTS))
+
+
+_root: list[str] = []
+
+
+def tests_root() -> str:
+    """This grading process's folder for every notebook's test folder (made once, 0711, gone at exit).
+
+    A warm kernel's sandbox is made once per grading process (instructor/zygote.py), so the test folders
+    it will need are all in one place it can bind then.
+    """
+    if not _root or not os.path.isdir(_root[0]):
+        _root[:] = [tempfile.mkdtemp(prefix="course-tests-")]
+        os.chmod(_root[0], 0o711)
+        atexit.register(shutil.rmtree, _root[0], True)
+    return _root[0]
+
+
+def new_folder() -> str:
+    """A folder for one notebook's tests, in ``tests_root()``."""
+    return tempfile.mkdtemp(prefix="notebook-", dir=tests_root())
 
 
 class Sealer:

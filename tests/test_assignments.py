@@ -13,7 +13,7 @@ from conftest import ASSIGNMENTS, ROOT
 from instructor.course import CourseCopy
 from instructor.sealing import free_names
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 
 def notebooks(folder: str, assignment: str):

@@ -33,6 +33,7 @@ from submissions import crawler
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.long,
     pytest.mark.skipif(sandbox._probe() is not None, reason="bubblewrap cannot run here"),
 ]
 

@@ -29,16 +29,19 @@ from submissions.honest import HONEST
 from submissions.hostile import ATTACKS
 import submissions
 
-pytestmark = pytest.mark.slow  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
+pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.redteam]  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
 
 MODULES = {module.__name__.split(".")[-1]: module for module in submissions.modules()}
 # The red-team class runs with shorter limits than a real class (120 s a notebook, 60 s a cell), so
 # that the slow attacks cost seconds here; what is checked is that the limits hold, whatever they are.
 NOTEBOOK_LIMIT, CELL_LIMIT = 30, 10
-# REDTEAM_SHARE=n grades every n-th attack only (.ci/run: the full red team on the first Python, a third on the
-# others, where what may differ is how the guard meets each Python); every honest style is graded either way.
-SHARE = max(1, int(os.environ.get("REDTEAM_SHARE", "1")))
-TRIED = {name: ATTACKS[name] for name in sorted(ATTACKS)[::SHARE]}
+# Which attacks this run grades (every honest style is graded either way): REDTEAM_ATTACKS=share (make test:
+# every third, on every Python, since what may differ is how the guard meets each Python's library), rest (make
+# test-once: the other two thirds, on one Python) or all (the default when pytest runs this file by itself).
+PART = os.environ.get("REDTEAM_ATTACKS", "all")
+SHARE = 3
+TRIED = {name: ATTACKS[name] for number, name in enumerate(sorted(ATTACKS))
+         if PART == "all" or (number % SHARE == 0) == (PART == "share")}
 # Honest classmates of the corpus are graded after every attack and after "victim" (names sort so).
 CLASSMATE = "w_honest_"
 # What a test cell shows when the run-time defences stopped it: the guard's refusal, or a verdict without its seal.
@@ -107,7 +110,7 @@ def graded(tmp_path_factory):
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
         stored_before = {(c.notebook.name, c.name): (c.source, c.checksum) for c in gb.db.query(_source_cell_class())}
     started = time.perf_counter()
-    result = course.make("autograde", check=False)
+    result = course.make("autograde", "JOBS=2", check=False)
     elapsed = time.perf_counter() - started
     return course, result, elapsed, before, fingerprint(protected), stored_before
 

@@ -256,3 +256,90 @@ def test_the_kernel_sees_a_small_folder_of_its_own_where_the_graders_is():
     stopped, written, errno = out[1].rsplit(" ", 2)
     assert stopped == "stopped after" and int(written) <= 64 << 10 and errno == "28", out  # ENOSPC
     assert out[2] == "stopped after 0 30", out  # the connection file is bound read-only
+
+
+IN_TURN = textwrap.dedent(
+    """
+    import json, os, sys
+    os.environ["JUPYTER_DEFAULT_PROVISIONER_NAME"] = "course-sandbox"
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+    from traitlets.config import Config
+
+    notebooks, warm = json.load(sys.stdin)
+    config = Config()
+    config.SandboxProvisioner.warm = warm
+    printed = []
+    for cells in notebooks:  # one grading process, one kernel after another, as a grading worker runs them
+        nb = new_notebook(cells=[new_code_cell(source) for source in cells])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, config=config).execute()
+        printed.append("".join(out.get("text", "") + out.get("evalue", "") for cell in nb.cells for out in cell.outputs))
+    print(json.dumps(printed))
+    """
+)
+
+PLANT = textwrap.dedent(
+    """
+    import asyncio, os, random, socket, subprocess, sys, types
+    import coursekit
+    for path in ("/tmp/planted", os.path.expanduser("~/planted"), "/dev/shm/planted"):
+        try:
+            with open(path, "w") as f:
+                f.write("from the last student")
+        except PermissionError:  # /dev/shm is not the kernel's to write
+            pass
+    os.environ["PLANTED"] = "yes"
+    asyncio.planted = coursekit.planted = "yes"
+    sys.modules["planted"] = types.ModuleType("planted")
+    sleeper = subprocess.Popen(["sleep", "600"])
+    subprocess.Popen(["setsid", "sleep", "600"])
+    abstract = socket.socket(socket.AF_UNIX); abstract.bind("\\0planted"); abstract.listen()
+    server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 43210)); server.listen()
+    print("planted", random.random(), open("/proc/1/cmdline").read().split("\\0")[:2])
+    """
+)
+
+LOOK = textwrap.dedent(
+    """
+    import asyncio, os, random, socket, sys
+    import coursekit
+    found = [path for path in ("/tmp/planted", os.path.expanduser("~/planted"), "/dev/shm/planted")
+             if os.path.exists(path)]
+    found += [name for name, seen in (("environ", "PLANTED" in os.environ), ("asyncio", hasattr(asyncio, "planted")),
+              ("coursekit", hasattr(coursekit, "planted")), ("sys.modules", "planted" in sys.modules)) if seen]
+    mine = {str(os.getpid()), "1"}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and pid not in mine:
+            try:
+                command = open(f"/proc/{pid}/cmdline").read().replace("\\0", " ")
+            except OSError:
+                continue
+            if "sleep" in command:
+                found.append("process " + command)
+    for address, family in (("\\0planted", socket.AF_UNIX), (("127.0.0.1", 43210), socket.AF_INET)):
+        probe = socket.socket(family)
+        try:
+            probe.connect(address)
+            found.append(f"listening {address!r}")
+        except OSError:
+            pass
+    print("found", found, random.random())
+    """
+)
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_nothing_one_kernel_leaves_reaches_the_next(warm):
+    """A kernel plants files, variables, module state, processes and listening sockets; the next finds none."""
+    result = subprocess.run([sys.executable, "-c", IN_TURN], input=json.dumps([[[PLANT], [LOOK]], warm]),
+                            capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    planted, looked = json.loads(result.stdout.strip().splitlines()[-1])
+    assert planted.startswith("planted"), planted
+    # The first kernel ran as it was asked to: forked from the zygote, or under bwrap's own pid 1.
+    assert ("zygote.py" if warm else "bwrap") in planted, planted
+    assert looked.startswith("found [] "), looked
+    assert planted.split()[1] != looked.split()[-1]  # random draws differ: each kernel has a seed of its own
