@@ -46,8 +46,9 @@ lab: install
 	$(BIN)/python -m coursekit.lab $(LAB_ARGS)
 
 # Four test processes on two cores: the suite waits (kernels' handshakes, servers, lectures' sleeps, a browser)
-# more than it computes. A file runs on one process (--dist loadfile), so its fixtures run once.
-PYTEST := $(BIN)/python -m pytest -n 4 --dist loadfile
+# more than it computes. A file runs on one process (--dist loadfile), so its fixtures run once; files go out in
+# the order tests/conftest.py gives them (the longest first), not by how many tests they hold.
+PYTEST := $(BIN)/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder
 
 # What may differ from one Python to the next: lectures, grading, the guard and the policy, the sandbox, the
 # pipeline, magics, and a third of the red team's attacks beside every honest style. TEST_ARGS: more pytest arguments.
@@ -88,11 +89,11 @@ autograde: gradebook.db
 	exit $$status
 
 # Feedback for every assignment that has graded submissions; one failure does not stop the rest.
+# JOBS assignments at a time (they only read the gradebook).
 feedback: gradebook.db
-	@status=0; for a in $(ASSIGNMENTS); do \
-	  if ls -d autograded/*/$$a >/dev/null 2>&1; then $(NBGRADER) generate_feedback "$$a" --force || status=1; \
-	  else echo "feedback: nothing graded for $$a yet"; fi; \
-	done; exit $$status
+	@for a in $(ASSIGNMENTS); do ls -d autograded/*/$$a >/dev/null 2>&1 || echo "feedback: nothing graded for $$a yet"; done
+	@for a in $(ASSIGNMENTS); do ls -d autograded/*/$$a >/dev/null 2>&1 && echo "$$a"; done \
+	  | xargs -r -P $(JOBS) -I{} $(NBGRADER) generate_feedback {} --force
 
 # grades.csv: nbgrader's columns and a status per row (graded, late, failed, not submitted).
 grades: gradebook.db

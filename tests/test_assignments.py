@@ -13,7 +13,7 @@ from conftest import ASSIGNMENTS, ROOT
 from instructor.course import CourseCopy
 from instructor.sealing import free_names
 
-pytestmark = [pytest.mark.slow, pytest.mark.long]
+pytestmark = [pytest.mark.slow, pytest.mark.long(2.5)]
 
 
 def notebooks(folder: str, assignment: str):

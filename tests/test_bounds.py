@@ -33,7 +33,7 @@ from submissions import crawler
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.long,
+    pytest.mark.long(1.5),
     pytest.mark.skipif(sandbox._probe() is not None, reason="bubblewrap cannot run here"),
 ]
 

@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 
 from conftest import LECTURES, ROOT, ZH_LECTURES
 
-pytestmark = [pytest.mark.slow, pytest.mark.long]
+pytestmark = [pytest.mark.slow, pytest.mark.long(2.5)]
 
 CRAWLER_LECTURE = ROOT / "notebooks" / "04-crawler.ipynb"
 CRAWLS = ("synchronous", "five at a time", "sixteen at once")

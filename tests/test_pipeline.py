@@ -17,7 +17,7 @@ from conftest import ASSIGNMENTS
 from instructor.course import CourseCopy
 import submissions
 
-pytestmark = [pytest.mark.slow, pytest.mark.long]  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
+pytestmark = [pytest.mark.slow, pytest.mark.long(4.5)]  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
 
 SUBMISSIONS = submissions.modules()
 
@@ -38,15 +38,16 @@ def graded(tmp_path_factory):
         broken = course.root / "submitted" / "broken" / module.ASSIGNMENT
         broken.mkdir(parents=True)
         (broken / f"{module.NOTEBOOK}.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
-    # Two cores' worth of grading processes: the points are a serial run's (test_class, benchmarks/class.py).
-    autograde = course.make("autograde", "JOBS=2", check=False)
+    # make test's longest file: more grading processes give it a larger share of the cores while the other test
+    # processes run (the points are a serial run's: test_class, benchmarks/class.py).
+    autograde = course.make("autograde", "JOBS=3", check=False)
     return course, autograde
 
 
 @pytest.fixture(scope="module")
 def feedback(graded):
     course, _ = graded
-    course.make("feedback", check=False)
+    course.make("feedback", "JOBS=2", check=False)
     return course
 
 

@@ -29,7 +29,7 @@ from submissions.honest import HONEST
 from submissions.hostile import ATTACKS
 import submissions
 
-pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.redteam]  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
+pytestmark = [pytest.mark.slow, pytest.mark.long(4), pytest.mark.redteam]  # a test file runs on one worker (make test: --dist loadfile), so its fixtures run once
 
 MODULES = {module.__name__.split(".")[-1]: module for module in submissions.modules()}
 # The red-team class runs with shorter limits than a real class (120 s a notebook, 60 s a cell), so
