@@ -90,21 +90,37 @@ def _submounts(folder: str) -> list[str]:
 
 
 def _fresh_tmpfs(target: str, size: int, mode: str) -> None:
-    """An empty tmpfs on ``target`` that keeps, read-only, the binds the sandbox made below it."""
+    """An empty tmpfs on ``target`` that keeps, read-only, the binds the sandbox made below it (folders, or
+    single files such as this script when the course lives under /tmp)."""
     kept = _submounts(target)
-    detours = []
-    for number, point in enumerate(kept):
-        detour = f"/.zygote-detour-{os.getpid()}-{number}"
-        os.mkdir(detour, 0o700)
-        _mount(point, detour, None, MS_BIND | MS_REC)
-        detours.append(detour)
-    _tmpfs(target, size, mode)
-    for point, detour in zip(kept, detours):
-        _make_folders(point)
-        _mount(detour, point, None, MS_BIND | MS_REC)
-        _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        _c("umount2", detour.encode(), ctypes.c_int(2))  # MNT_DETACH
-        os.rmdir(detour)
+    detours: list[str] = []
+    try:
+        for point in kept:
+            detour = f"/.zygote-detour-{os.urandom(8).hex()}"  # G is pid 1 in every kernel: no pid in the name
+            _make_mount_point(detour, like=point)
+            detours.append(detour)
+            _mount(point, detour, None, MS_BIND | MS_REC)
+        _tmpfs(target, size, mode)
+        for point, detour in zip(kept, detours):
+            _make_folders(os.path.dirname(point))
+            _make_mount_point(point, like=detour)
+            _mount(detour, point, None, MS_BIND | MS_REC)
+            _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    finally:
+        for detour in detours:  # the root's tmpfs is the zygote's too: leave nothing there
+            try:
+                _c("umount2", detour.encode(), ctypes.c_int(2))  # MNT_DETACH
+            except OSError:
+                pass
+            (os.rmdir if os.path.isdir(detour) else os.unlink)(detour)
+
+
+def _make_mount_point(path: str, like: str) -> None:
+    """An empty folder, or an empty file, at ``path``: what a bind of ``like`` needs to land on."""
+    if os.path.isdir(like):
+        os.mkdir(path, 0o755)
+    else:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
 
 
 def _make_folders(path: str) -> None:
@@ -222,10 +238,14 @@ def _child(request: dict, report: int) -> None:
             os.close(report)
             kernel = os.fork()
             if kernel == 0:
+                code = 1
                 try:
                     _kernel(request)
+                    code = 0
+                except SystemExit as end:
+                    code = end.code if isinstance(end.code, int) else 1
                 finally:
-                    os._exit(1)
+                    os._exit(code)  # never back into the zygote's loop
             while True:  # pid 1: reap everything; end with the kernel
                 pid, status = os.waitpid(-1, 0)
                 if pid == kernel:
