@@ -353,7 +353,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         if self.request is not None:
-            return await self._launch_warm(kwargs.get("cwd") or self.folder)
+            return await self._launch_warm()
         info = await super().launch_kernel(cmd, **kwargs)
         if self.sandboxed:
             self._start_timer()
@@ -364,11 +364,11 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
                 os.symlink(f"/proc/{self.inside}/root{self.folder}/s", os.path.join(self.folder, "s"))
         return info
 
-    async def _launch_warm(self, cwd: str):
+    async def _launch_warm(self):
         request, self.request = self.request, None
         loop = asyncio.get_running_loop()
         try:
-            process = await loop.run_in_executor(None, _spawn, self, request, cwd)
+            process = await loop.run_in_executor(None, _spawn, self, request)
         except zygote.ZygoteFailed as error:
             self.log.error("sandbox: %s", error)
             raise RuntimeError(f"sandbox: {error}") from error
@@ -440,7 +440,7 @@ _zygotes: dict[tuple, zygote.Zygote] = {}
 _zygote_lock = threading.Lock()
 
 
-def _spawn(provisioner: SandboxProvisioner, request: dict, cwd: str) -> zygote.ForkedKernel:
+def _spawn(provisioner: SandboxProvisioner, request: dict) -> zygote.ForkedKernel:
     """A kernel forked by this process's zygote, started (or started again, once) when there is none alive."""
     command = provisioner._zygote_command()
     key = tuple(command)
