@@ -78,9 +78,18 @@ def preload(names: str | None) -> list[str] | None:
 def warm() -> None:
     """Import what every grading kernel needs (instructor/zygote.py does it once, before it forks kernels)."""
     import asyncio  # noqa: F401
+    import importlib
 
     import looptime  # noqa: F401
     from ipykernel import ipkernel, kernelapp, zmqshell  # noqa: F401 - what IPKernelApp loads as it starts
+
+    # What IPKernelApp.initialize imports on its way: 0.11 s of CPU a kernel, most of it the debugger's pydevd.
+    for name in ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib",
+                 "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio", "psutil"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # psutil is optional in ipykernel
+            pass
 
     from coursekit import grading, guard  # noqa: F401
 
@@ -97,6 +106,12 @@ def run(key: str | None, tests: str | None, preloads: str | None, argv: list[str
         from coursekit import guard
 
         checks = preload(preloads)
+        if "coursekit.checks.coming_soon" in sys.modules:
+            # Chapter 4's tests serve their sites from child processes: forked now, before any thread
+            # and any cell, each costs a fork instead of a Python start (coursekit.cinema.isolated).
+            from coursekit.cinema import isolated
+
+            isolated.fork_spares()
         guard.install(bytes.fromhex(key) if key else None, tests, checks=checks)
     sys.argv = ["ipykernel_launcher", *argv]
     if not os.environ.get("JPY_PARENT_PID"):

@@ -3,13 +3,16 @@
     python -m instructor.autograde [--jobs N] [--assignment ID] [--student ID]
 
 nbgrader grades one submission at a time; this keeps grading processes for
-``--jobs`` cores (half as many again: a notebook's grading waits for part of its
-time; ``processes_for``), each of which loads nbgrader and the course's config once and then
+``--jobs`` cores (twice as many: a notebook's grading waits for part of its
+time; ``processes_for``), forked from one that has imported nbgrader, each of
+which loads the course's config once and then
 grades submission after submission through nbgrader's own API
 (``NbGraderAPI.autograde``, what ``nbgrader autograde <assignment> --student
 <id> --force`` runs), every one in a fresh sandboxed kernel (the sandbox gives
 every grading process its own user).  Loading nbgrader costs about 2 s, so
-a process per submission would spend a third of its time importing.  Every
+a process per submission would spend a third of its time importing.  The
+submissions are handed out one assignment after another in turn, so that
+chapter 4's, which mostly wait, are spread among the others, which compute.  Every
 process writes the same gradebook: SQLite with a busy timeout
 (nbgrader_config.py), or the PostgreSQL server that ``GRADEBOOK_URL`` names,
 which lets several machines share the work.  Points are the ones a serial run
@@ -127,6 +130,15 @@ def _start_worker(course: str) -> None:
     _api = NbGraderAPI(config=config)
 
 
+def _enroll(students: list[str]) -> None:
+    """Add every student to the gradebook who is not in it yet."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_api.coursedir.db_url, _api.coursedir.course_id) as gb:
+        for student in students:
+            gb.update_or_create_student(student)
+
+
 def misnamed(course: Path, assignment: str, student: str) -> str | None:
     """Why a submission folder holds none of the assignment's notebooks, naming the files it should hold."""
     expected = sorted(p.name for p in (course / "source" / assignment).glob("*.ipynb"))
@@ -165,6 +177,19 @@ def _grade_in_worker(course: str, assignment: str, student: str) -> dict:
     return row
 
 
+def interleaved(work: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The same submissions, one of each assignment in turn."""
+    queues: dict[str, list[tuple[str, str]]] = {}
+    for item in work:
+        queues.setdefault(item[0], []).append(item)
+    order = []
+    while any(queues.values()):
+        for queue in queues.values():
+            if queue:
+                order.append(queue.pop(0))
+    return order
+
+
 def read_status(course: Path) -> dict[str, dict]:
     try:
         return json.loads((course / STATUS).read_text(encoding="utf-8"))
@@ -173,14 +198,14 @@ def read_status(course: Path) -> dict[str, dict]:
 
 
 def processes_for(jobs: int) -> int:
-    """Grading processes that keep ``jobs`` cores busy.
+    """Grading processes that keep ``jobs`` cores busy: twice as many.
 
-    A notebook's grading waits for a good part of its time without using a core: the kernel's handshake,
-    nbclient's pause for the kernel's first messages, chapter 4's sockets and timeouts (benchmarks/breakdown.py:
-    1.0 s of CPU in 1.3 s for chapters 1-3 and 5, 2.1 s in 3.3 s for chapter 4). So ``jobs`` cores get half
-    as many processes again; one job stays one process (a serial run).
+    A notebook's grading waits for part of its time without using a core: nbclient's polling, the kernel's
+    start, and chapter 4's sites, latencies and timeouts (benchmarks/breakdown.py: 0.6-0.8 s of CPU in
+    1.0-1.1 s of grading for chapters 1-3 and 5, 1.2-1.4 s in 2.9 s for chapter 4). On 2 cores, 3 processes
+    kept them 75 % busy and 4 processes 85 % (benchmarks/class.py). One job stays one process (a serial run).
     """
-    return jobs if jobs < 2 else jobs + jobs // 2
+    return jobs if jobs < 2 else 2 * jobs
 
 
 def run(course: Path, jobs: int, assignment: str | None = None, student: str | None = None, out=sys.stdout) -> int:
@@ -219,10 +244,17 @@ def run(course: Path, jobs: int, assignment: str | None = None, student: str | N
               f"{elapsed:.0f} s elapsed, about {left:.0f} s left", file=out, flush=True)
 
     orphans = []  # submissions whose grading process died under them
-    # spawn, not fork: a fresh interpreter per grading process, free of this one's threads.
-    with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["nbgrader.apps", "instructor.execute", "instructor.sandbox"])
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context,
                              initializer=_start_worker, initargs=(str(course),)) as pool:
-        futures: dict[Future, tuple[str, str]] = {pool.submit(_grade_in_worker, str(course), a, s): (a, s) for a, s in work}
+        # nbgrader adds a student to the gradebook with their first graded submission: two processes that
+        # grade a new student's notebooks at once would both add them, and one fails (UNIQUE constraint).
+        try:
+            pool.submit(_enroll, sorted({s for _, s in work})).result()
+        except Exception as error:  # each grading adds its student then, as nbgrader does
+            print(f"autograde: could not add the students to the gradebook first ({error!r})", file=out, flush=True)
+        futures: dict[Future, tuple[str, str]] = {pool.submit(_grade_in_worker, str(course), a, s): (a, s) for a, s in interleaved(work)}
         for future in as_completed(futures):
             try:
                 finished(future.result())

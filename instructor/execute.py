@@ -66,17 +66,19 @@ import asyncio
 import json
 import os
 import shutil
+from queue import Empty
 from time import monotonic
 
 import zmq
 import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.client import timestamp
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Float, Integer, default, observe
+from traitlets import Bool, DottedObjectName, Float, Integer, Type, default, observe
 from zmq.utils.monitor import parse_monitor_message
 
 from coursekit.messages import chosen_language, declared_language
@@ -120,8 +122,67 @@ def _bound(context: zmq.Context, size: int) -> zmq.Context:
     return context
 
 
+class PromptClient(AsyncKernelClient):
+    """jupyter_client's client, ready as soon as the kernel is.
+
+    jupyter_client's ``wait_for_ready`` asks for kernel_info until a reply comes with an IOPub message
+    within 0.2 s (IOPub drops what the kernel publishes before the subscription reaches it: the first
+    round often loses its messages and waits out the 0.2 s), then reads IOPub until it has been silent
+    for 0.2 s: up to 0.4 s lost on every notebook (benchmarks/breakdown.py, "until it answers"). Here
+    the kernel's greeting to a new subscriber (``iopub_welcome``, JEP 65, which ipykernel sends) says
+    that IOPub is connected before the first request, and reading stops at the "idle" that closes the
+    last request (a kernel answers in order: nothing of the start-up comes after it). A kernel that does
+    not greet is waited for as jupyter_client waits. What is left over belongs to no cell, and nbclient
+    reads only the messages of the cell it runs.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = monotonic() + (float("inf") if timeout is None else timeout)
+        greeted = await self._greeting(min(deadline, monotonic() + 2))
+        msg = None
+        while True:
+            last = self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                pass
+            else:
+                if reply["msg_type"] == "kernel_info_reply":
+                    try:  # without a greeting, an IOPub message now says that IOPub is connected
+                        msg = await self.iopub_channel.get_msg(timeout=None if greeted else 0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+        while not (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+                   and msg["parent_header"].get("msg_id") == last):
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                break
+
+    async def _greeting(self, until: float) -> bool:
+        """Whether the kernel greeted this client's IOPub subscription before ``until``."""
+        while (left := until - monotonic()) > 0:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=left)
+            except Empty:
+                return False
+            if msg["msg_type"] == "iopub_welcome":
+                return True
+        return False
+
+
 class BoundedKernelManager(AsyncKernelManager):
     """nbgrader's kernel manager, whose sockets and whose clients' sockets refuse oversized messages."""
+
+    client_class = DottedObjectName("instructor.execute.PromptClient", config=True)
+    client_factory = Type(PromptClient, klass=AsyncKernelClient, config=True)
 
     max_message_bytes = Integer(0, help="Largest message frame any socket to the kernel accepts (0: no limit).")
     notebook_deadline = Float(None, allow_none=True, help="time.monotonic() at which the notebook's time runs "

@@ -9,13 +9,18 @@ import pytest
 
 from conftest import ASSIGNMENTS
 from instructor import nbtools
-from instructor.autograde import processes_for
+from instructor.autograde import interleaved, processes_for
 from instructor.course import CourseCopy
 import submissions
 
 
-def test_cores_get_half_as_many_processes_again_and_one_stays_serial():
-    assert [processes_for(jobs) for jobs in (1, 2, 3, 4, 8)] == [1, 3, 4, 6, 12]
+def test_cores_get_twice_as_many_processes_and_one_stays_serial():
+    assert [processes_for(jobs) for jobs in (1, 2, 3, 4, 8)] == [1, 4, 6, 8, 16]
+
+
+def test_submissions_are_handed_out_one_assignment_after_another():
+    work = [("a", "s1"), ("a", "s2"), ("a", "s3"), ("b", "s1"), ("c", "s1"), ("c", "s2")]
+    assert interleaved(work) == [("a", "s1"), ("b", "s1"), ("c", "s1"), ("a", "s2"), ("c", "s2"), ("a", "s3")]
 
 
 @pytest.mark.slow

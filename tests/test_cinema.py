@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import textwrap
 import time
 
 import aiohttp
@@ -218,11 +219,14 @@ def test_isolated_sites_keep_their_children_out_of_reach():
     """A cell holding a test's child could answer the test's questions itself: none is an attribute."""
     from coursekit.cinema import IsolatedCinemaSite, isolated
 
+    isolated.fork_spares()  # forked children too, when this process has no other thread
+
+    children = (subprocess.Popen, isolated._Forked)
     with IsolatedCinemaSite(default_movies()[:2]) as site:
-        reachable = [vars(site), vars(site.log), vars(isolated)]
-        assert not [value for space in reachable for value in space.values() if isinstance(value, subprocess.Popen)]
+        reachable = [vars(site), vars(site.log), vars(isolated), vars(isolated._Forked)]
+        assert not [value for space in reachable for value in space.values() if isinstance(value, children)]
         assert not [value for space in reachable for value in space.values()
-                    if isinstance(value, (list, dict)) and any(isinstance(v, subprocess.Popen) for v in value)]
+                    if isinstance(value, (list, dict)) and any(isinstance(v, children) for v in value)]
 
 
 def test_two_isolated_sites_at_once_and_a_child_that_ended_is_not_used_again():
@@ -240,3 +244,25 @@ def test_two_isolated_sites_at_once_and_a_child_that_ended_is_not_used_again():
         idle.wait()
     with IsolatedCinemaSite(movies) as site:
         assert get(f"{site.url}/cinema/later/beijing/").status_code == 200
+
+
+def test_spare_children_are_forked_only_while_no_other_thread_runs():
+    """A grading kernel forks its sites' children before its first cell (coursekit.kernel); forked, they serve
+    sites as started ones do, in sessions of their own. With a thread running nothing is forked."""
+    script = textwrap.dedent("""
+        import os, sys, threading
+        from coursekit.cinema import IsolatedCinemaSite, isolated
+        if sys.argv[1] == "thread":
+            threading.Thread(target=threading.Event().wait, daemon=True).start()
+        isolated.fork_spares()
+        spare = next(c.cell_contents for c in isolated.warm.__closure__ if isinstance(c.cell_contents, list))
+        print(sorted(type(child).__name__ for child in spare))
+        for _ in range(3):
+            with IsolatedCinemaSite(isolated.default_movies()[:1]) as site:
+                print(site.url.startswith("http://127.0.0.1:"), site.log.of() == [])
+        print(all(os.getsid(child.pid) == child.pid for child in spare))
+    """)
+    alone = subprocess.run([sys.executable, "-c", script, "alone"], capture_output=True, text=True, timeout=60)
+    assert alone.stdout.splitlines() == ["['_Forked', '_Forked']"] + ["True True"] * 3 + ["True"], alone.stderr
+    threaded = subprocess.run([sys.executable, "-c", script, "thread"], capture_output=True, text=True, timeout=60)
+    assert threaded.stdout.splitlines()[0] == "[]", threaded.stderr

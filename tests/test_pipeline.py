@@ -40,7 +40,7 @@ def graded(tmp_path_factory):
         (broken / f"{module.NOTEBOOK}.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
     # make test's longest file: more grading processes give it a larger share of the cores while the other test
     # processes run (the points are a serial run's: test_class, benchmarks/class.py).
-    autograde = course.make("autograde", "JOBS=3", check=False)
+    autograde = course.make("autograde", "JOBS=2", check=False)
     return course, autograde
 
 

@@ -80,7 +80,7 @@ def check_crawl(crawl_coming_soon, movies, max_concurrency, spread):
 
 def check_failures(crawl_coming_soon, movies, faults, timeout):
     with IsolatedCinemaSite(movies, latency=0.02, faults=faults) as site:
-        run = crawl_and_check(crawl_coming_soon, site, max_concurrency=5, timeout=timeout, real_timeout=timeout + 8)
+        run = crawl_and_check(crawl_coming_soon, site, max_concurrency=5, timeout=timeout, real_timeout=timeout + 4)
         if run.loop_time > timeout + 3:
             fail(f"the crawl took {run.loop_time:.1f} s with timeout={timeout}: "
                  f"give each request a timeout (aiohttp.ClientTimeout(total=timeout))")
