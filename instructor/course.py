@@ -50,6 +50,15 @@ class CourseCopy:
         """``make target VAR=value ...`` in the copy."""
         return self.run("make", "--no-print-directory", target, *variables, check=check)
 
+    def copy_release(self, released: Path) -> None:
+        """What ``make release`` makes (release/ and the gradebook), taken from a copy where it ran.
+
+        The tests need a released course in many copies, and the release takes 20 s of CPU: it is the same
+        in every copy of the same source/ (the settings that differ between tests' copies are the grader's).
+        The gradebook is copied newer than source/, so make does not release again."""
+        shutil.copytree(released / "release", self.root / "release", dirs_exist_ok=True)
+        shutil.copyfile(released / "gradebook.db", self.root / "gradebook.db")
+
     def submit(self, student: str, assignment: str, notebook: str, nb: nbformat.NotebookNode) -> Path:
         """Place a notebook where nbgrader expects a collected submission."""
         folder = self.root / "submitted" / student / assignment

@@ -27,6 +27,28 @@ SHOTS = ROOT / "screenshots"
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed: .ci/run installs Debian's chromium")
 
 
+@pytest.fixture(scope="session")
+def released(tmp_path_factory, worker_id) -> Path:
+    """A course copy where `make release` ran, once for the whole session (every xdist process shares it):
+    tests copy its release into their own copies (CourseCopy.copy_release) instead of releasing again."""
+    import fcntl
+
+    from instructor.course import CourseCopy
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the folder above every worker's own
+    folder = shared / "released"
+    with open(shared / "released.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process releases; the others wait for it
+        if not (folder / "released.ok").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            CourseCopy(folder).make("release")
+            (folder / "released.ok").touch()
+    return folder
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's chromium, headless, driven by Playwright."""

@@ -148,7 +148,7 @@ def test_a_test_cells_words_in_chinese(chinese):
 
 
 @pytest.mark.slow
-def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
+def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path, released):
     """The same answers in the English, the Chinese and the bilingual edition: the same points from one run,
     each student's feedback in the language of their notebook (both, for the bilingual one)."""
     from instructor import nbtools
@@ -157,7 +157,7 @@ def test_one_autograde_run_answers_each_student_in_their_edition(tmp_path):
     from submissions import answered, crawler
 
     course = CourseCopy(tmp_path)
-    course.make("release")
+    course.copy_release(released)
     # Two mistakes: the toolkit reports the first (a blocking call), the test cell's own words the second.
     answers = {**crawler.VARIANTS["blocking_sleep"][0], **crawler.VARIANTS["one_by_one_concurrent"][0]}
     expected = crawler.scores(test_crawl_page=0, test_crawl_one_by_one=0)

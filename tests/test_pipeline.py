@@ -23,10 +23,10 @@ SUBMISSIONS = submissions.modules()
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, released):
     """A course copy with every variant (and some broken input) submitted and autograded."""
     course = CourseCopy(tmp_path_factory.mktemp("course"))
-    course.make("release")
+    course.copy_release(released)
     for module in SUBMISSIONS:
         release = nbtools.read(course.root / "release" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
         reference = nbtools.reference_answers(

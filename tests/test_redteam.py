@@ -84,14 +84,14 @@ def fingerprint(paths) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, released):
     course = CourseCopy(tmp_path_factory.mktemp("redteam"))
     config = (course.root / "nbgrader_config.py").read_text(encoding="utf-8")
     with open(course.root / "nbgrader_config.py", "a", encoding="utf-8") as f:
         f.write(f"\nc.SandboxProvisioner.time_limit = {NOTEBOOK_LIMIT}\nc.Execute.timeout = {CELL_LIMIT}\n")
         if "c.BoundedExecute.sealed = True" not in config:  # sealed tests, until the course's config turns them on
             f.write("c.BoundedExecute.sealed = True\n")
-    course.make("release")
+    course.copy_release(released)
     for name, module in MODULES.items():
         release = nbtools.read(course.root / "release" / module.ASSIGNMENT / f"{module.NOTEBOOK}.ipynb")
         reference = nbtools.reference_answers(
