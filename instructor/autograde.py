@@ -200,10 +200,10 @@ def read_status(course: Path) -> dict[str, dict]:
 def processes_for(jobs: int) -> int:
     """Grading processes that keep ``jobs`` cores busy: twice as many.
 
-    A notebook's grading waits for part of its time without using a core: nbclient's polling, the kernel's
-    start, and chapter 4's sites, latencies and timeouts (benchmarks/breakdown.py: 0.6-0.8 s of CPU in
-    1.0-1.1 s of grading for chapters 1-3 and 5, 1.2-1.4 s in 2.9 s for chapter 4). On 2 cores, 3 processes
-    kept them 75 % busy and 4 processes 85 % (benchmarks/class.py). One job stays one process (a serial run).
+    A notebook's grading waits for part of its time without using a core: the kernel's start, and above all
+    chapter 4's sites, latencies and timeouts (benchmarks/breakdown.py: chapter 4 uses 1.2-1.7 s of CPU in
+    2.8-3.1 s a notebook; the others 0.6-1.4 s in 0.8-1.5 s). On 2 cores, 3 processes kept them 75 % busy
+    and 4 processes 85 % (benchmarks/class.py). One job stays one process (a serial run).
     """
     return jobs if jobs < 2 else 2 * jobs
 
