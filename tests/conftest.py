@@ -28,7 +28,7 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not in
 
 
 @pytest.fixture(scope="session")
-def released(tmp_path_factory, worker_id) -> Path:
+def released(tmp_path_factory) -> Path:
     """A course copy where `make release` ran, once for the whole session (every xdist process shares it):
     tests copy its release into their own copies (CourseCopy.copy_release) instead of releasing again."""
     import fcntl
@@ -36,8 +36,8 @@ def released(tmp_path_factory, worker_id) -> Path:
     from instructor.course import CourseCopy
 
     shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent  # the folder above every worker's own
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder above every xdist process's own
     folder = shared / "released"
     with open(shared / "released.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process releases; the others wait for it
