@@ -244,6 +244,8 @@ def run(course: Path, jobs: int, assignment: str | None = None, student: str | N
               f"{elapsed:.0f} s elapsed, about {left:.0f} s left", file=out, flush=True)
 
     orphans = []  # submissions whose grading process died under them
+    # Forked by a server process that has imported nbgrader (a process of one thread, as this one is not once
+    # the pool runs): no grading process imports it again, and they share its pages.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["nbgrader.apps", "instructor.execute", "instructor.sandbox"])
     with ProcessPoolExecutor(max_workers=processes, mp_context=context,
@@ -254,7 +256,12 @@ def run(course: Path, jobs: int, assignment: str | None = None, student: str | N
             pool.submit(_enroll, sorted({s for _, s in work})).result()
         except Exception as error:  # each grading adds its student then, as nbgrader does
             print(f"autograde: could not add the students to the gradebook first ({error!r})", file=out, flush=True)
-        futures: dict[Future, tuple[str, str]] = {pool.submit(_grade_in_worker, str(course), a, s): (a, s) for a, s in interleaved(work)}
+        try:
+            futures: dict[Future, tuple[str, str]] = {pool.submit(_grade_in_worker, str(course), a, s): (a, s)
+                                                      for a, s in interleaved(work)}
+        except BrokenProcessPool:  # the pool died before it had the work: each submission in a process of its own
+            futures = {}
+            orphans.extend(interleaved(work))
         for future in as_completed(futures):
             try:
                 finished(future.result())
