@@ -21,6 +21,8 @@ import pytest
 from conftest import LECTURES, ROOT, ZH_LECTURES
 from instructor import editions
 
+pytestmark = pytest.mark.long(1)  # started among the first (tests/conftest.py): ending last, it held the suite up
+
 FENCED = re.compile(r"```.*?```", re.DOTALL)
 
 

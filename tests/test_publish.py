@@ -21,6 +21,8 @@ from instructor.course import clean_environment
 from instructor import nbtools
 from submissions import crawler
 
+pytestmark = pytest.mark.long(1)  # started among the first (tests/conftest.py): ending last, it held the suite up
+
 REPO_SLUG = "course-org/coroutines-student"
 
 

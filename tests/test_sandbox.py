@@ -22,6 +22,7 @@ from instructor import sandbox
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.long(1),  # started among the first (tests/conftest.py): ending last, it held the suite up
     pytest.mark.skipif(sandbox._probe() is not None, reason="bubblewrap cannot run here"),
 ]
 
