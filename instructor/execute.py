@@ -139,7 +139,6 @@ class PromptClient(AsyncKernelClient):
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = monotonic() + (float("inf") if timeout is None else timeout)
         greeted = await self._greeting(min(deadline, monotonic() + 2))
-        msg = None
         while True:
             last = self.kernel_info()
             try:
@@ -149,7 +148,7 @@ class PromptClient(AsyncKernelClient):
             else:
                 if reply["msg_type"] == "kernel_info_reply":
                     try:  # without a greeting, an IOPub message now says that IOPub is connected
-                        msg = await self.iopub_channel.get_msg(timeout=None if greeted else 0.2)
+                        msg = await self.iopub_channel.get_msg(timeout=1 if greeted else 0.2)
                     except Empty:
                         pass
                     else:
